@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Runs every test and quality gate of oceanbase.ocp: `make test` and CI (.ci/run) both call this.
+#
+# Gates: ansible-galaxy build + install of the artifact, ansible-test sanity (no ignore files), ansible-test
+# units, ansible-doc of every module, ansible-lint (production profile), antsibull-changelog lint, and pytest
+# (unit, simulator and end-to-end tests; the end-to-end tests run the collection installed from the artifact).
+# Every gate runs even when an earlier one fails; the script exits non-zero if any failed.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 2
+# shellcheck source=scripts/venv.sh
+. "$ROOT/scripts/venv.sh"
+ocp_venv "$ROOT" || { echo "error: could not set up the virtualenv" >&2; exit 2; }
+
+PYVER=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/oceanbase-ocp-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+COLLECTION="$WORK/src/ansible_collections/oceanbase/ocp"
+INSTALLED="$WORK/installed"
+FAILED=()
+
+step() { echo; echo "==> $*"; }
+gate() {  # gate NAME COMMAND...: run a gate, remember failures, keep going
+    local name="$1"; shift
+    step "$name"
+    if "$@"; then echo "--- $name: ok"; else echo "--- $name: FAILED"; FAILED+=("$name"); fi
+}
+
+# ansible-test refuses symlinks and wants .../ansible_collections/NAMESPACE/NAME: copy the files git knows
+# (tracked, plus new files not ignored) so the gates see exactly what a commit would hold.
+step "copying the collection to $COLLECTION"
+mkdir -p "$COLLECTION"
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+    [ -e "$f" ] && printf '%s\0' "$f"
+done | tar --null -T - -cf - | tar -xf - -C "$COLLECTION"
+
+# ansible-test bootstraps pip in each of its virtualenvs with a get-pip script it downloads from a host that is
+# not a package index. Seed its cache with pip's wheel (from the package index) and a tiny installer, so the
+# sanity tests work offline and online alike.
+seed_ansible_test_pip() {
+    local version cache wheel_dir
+    version=$(python - <<'PY'
+import re, ansible_test._internal.python_requirements as m, inspect
+print(re.search(r"pip='([^']+)'", inspect.getsource(m.get_venv_packages)).group(1))
+PY
+) || return 1
+    cache="$HOME/.ansible/test/cache"
+    wheel_dir="$cache/pip-wheels"
+    mkdir -p "$wheel_dir"
+    [ -f "$cache/get_pip_${version//./_}.py" ] && ls "$wheel_dir"/pip-"$version"-*.whl >/dev/null 2>&1 && return 0
+    python -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+        -d "$wheel_dir" "pip==$version" || return 1
+    cat >"$cache/get_pip_${version//./_}.py" <<PY
+"""Stand-in for get-pip.py: installs pip $version from the wheel in $wheel_dir (written by scripts/test.sh)."""
+import glob
+import sys
+
+WHEEL = glob.glob("$wheel_dir/pip-$version-*.whl")[0]
+sys.path.insert(0, WHEEL)
+from pip._internal.cli.main import main  # noqa: E402
+
+ARGS = [arg for arg in sys.argv[1:] if arg not in ("--no-setuptools", "--no-wheel")]
+sys.exit(main(["install", "--no-index", "--find-links", "$wheel_dir"] + ARGS))
+PY
+}
+gate "seed ansible-test's pip bootstrap" seed_ansible_test_pip
+
+build_and_install() {
+    (cd "$COLLECTION" && ansible-galaxy collection build --force --output-path "$WORK/dist") &&
+        ansible-galaxy collection install --force -p "$INSTALLED" "$WORK"/dist/oceanbase-ocp-*.tar.gz
+}
+gate "ansible-galaxy collection build + install" build_and_install
+
+no_ignore_files() {
+    local found
+    found=$(find "$COLLECTION/tests/sanity" -name 'ignore-*.txt' 2>/dev/null)
+    [ -z "$found" ] || { echo "sanity ignore files are not allowed: $found"; return 1; }
+}
+gate "no sanity ignore files" no_ignore_files
+gate "ansible-test sanity" bash -c "cd '$COLLECTION' && ansible-test sanity --python '$PYVER' --color no"
+# Modules run on managed hosts' Pythons too: compile them with every Python this machine has (3.8+).
+gate "ansible-test sanity --test compile (all Pythons found)" \
+    bash -c "cd '$COLLECTION' && ansible-test sanity --test compile --color no"
+gate "ansible-test units" bash -c "cd '$COLLECTION' && ansible-test units --python '$PYVER' --color no"
+
+ansible_doc_all() {
+    local module rc=0 modules
+    modules=$(cd "$COLLECTION/plugins/modules" && ls ./*.py 2>/dev/null | sed 's|^\./||; s|\.py$||')
+    [ -n "$modules" ] || { echo "no modules found"; return 1; }
+    for module in $modules; do
+        echo "ansible-doc oceanbase.ocp.$module"
+        ANSIBLE_COLLECTIONS_PATH="$INSTALLED" ansible-doc "oceanbase.ocp.$module" >"$WORK/doc-$module.txt" 2>&1 ||
+            { cat "$WORK/doc-$module.txt"; rc=1; }
+        grep -q "WARNING" "$WORK/doc-$module.txt" && { cat "$WORK/doc-$module.txt"; rc=1; }
+    done
+    return $rc
+}
+gate "ansible-doc of every module" ansible_doc_all
+gate "ansible-lint (production profile)" bash -c "cd '$COLLECTION' && ansible-lint --profile production"
+gate "antsibull-changelog lint" bash -c "cd '$COLLECTION' && antsibull-changelog lint"
+gate "pytest (unit, simulator, end-to-end)" env OCP_TEST_COLLECTIONS_PATH="$INSTALLED" \
+    PYTHONPATH="$WORK/src" python -m pytest -p no:cacheprovider "$@" "$COLLECTION/tests"
+
+echo
+if [ ${#FAILED[@]} -gt 0 ]; then
+    echo "FAILED gates: ${FAILED[*]}"
+    exit 1
+fi
+echo "all gates passed"
