@@ -1,0 +1,77 @@
+"""OCP's response envelope, error codes and time formatting."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import secrets
+import time
+
+# Error codes from OCP's error table (NOTES.md, confirmed).
+INVALID_PARAMETER = "COM10001"
+NOT_FOUND = "COM10002"
+NOT_LOGGED_IN = "IAM10000"
+BAD_CREDENTIALS = "IAM10004"
+NOT_AUTHORIZED = "IAM11000"
+TENANT_NOT_FOUND = "OBE21002"
+TENANT_ROLE_NOT_ALLOWED = "OBE26013"
+TENANT_UNAVAILABLE = "OBE26021"
+PRIMARY_TENANT_NOT_FOUND = "OBE26025"
+PRIMARY_TENANT_CONNECTABLE = "OBE26107"
+
+# ASSUMED codes: OCP documents the HTTP statuses but not which code comes with them.
+FAILOVER_ALREADY_RUNNING = "COM10003"
+TASK_NOT_RETRYABLE = "COM10003"
+METHOD_NOT_ALLOWED = "COM10001"
+UNSUPPORTED_MEDIA_TYPE = "COM10001"
+INTERNAL_ERROR = "COM10000"
+
+
+class ApiError(Exception):
+    """An error answered with OCP's error envelope."""
+
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def ocp_time(epoch_seconds=None):
+    """Format a time the way OCP does: ISO-8601, milliseconds, local UTC offset."""
+    if epoch_seconds is None:
+        epoch_seconds = time.time()
+    moment = datetime.datetime.fromtimestamp(epoch_seconds).astimezone()
+    return moment.isoformat(timespec="milliseconds")
+
+
+def new_server_id():
+    return secrets.token_hex(5)
+
+
+def _base(status, started_at, server_id):
+    return {
+        "successful": 200 <= status < 300,
+        "timestamp": ocp_time(),
+        "duration": max(0, int((time.time() - started_at) * 1000)),
+        "status": status,
+        "traceId": secrets.token_hex(8),
+        "server": server_id,
+    }
+
+
+def success_body(data, started_at, server_id, status=200):
+    body = {"data": data}
+    body.update(_base(status, started_at, server_id))
+    return body
+
+
+def error_body(status, code, message, started_at, server_id):
+    body = _base(status, started_at, server_id)
+    body["successful"] = False
+    body["error"] = {"code": code, "message": message, "target": None, "subErrors": []}
+    return body
+
+
+def dumps(body):
+    return json.dumps(body, ensure_ascii=False)
