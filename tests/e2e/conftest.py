@@ -73,18 +73,19 @@ class PlaybookRun:
     def output(self):
         return self.stdout + self.stderr
 
-    def task(self, name):
-        """The localhost result of the last task called `name` (KeyError if it never ran)."""
+    def _entry(self, name):
+        # Ansible names a role's tasks "namespace.collection.role : task name".
         for entry in reversed(self.results):
-            if entry["task"] == name:
-                return entry["result"]
+            if entry["task"] == name or entry["task"].endswith(" : " + name):
+                return entry
         raise KeyError(f"task {name!r} has no result; ran: {[e['task'] for e in self.results]}\n{self.output}")
 
+    def task(self, name):
+        """The localhost result of the last task called `name` (KeyError if it never ran)."""
+        return self._entry(name)["result"]
+
     def status(self, name):
-        for entry in reversed(self.results):
-            if entry["task"] == name:
-                return entry["status"]
-        raise KeyError(name)
+        return self._entry(name)["status"]
 
 
 def connection_defaults(url, auth="basic"):

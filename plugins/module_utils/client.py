@@ -1,0 +1,528 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, oceanbase.ocp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Client for the OceanBase Cloud Platform (OCP) REST API v2.
+
+One ``requests.Session`` per retry policy (keep-alive, a connection pool sized for the caller's concurrency),
+Basic or AK/SK (``OCP-ACCESS-KEY-HMACSHA1``) authentication, parsing of OCP's response envelope and a single
+error type, :class:`OcpApiError`, whose text is one actionable line. Every OCP API path the collection uses is
+in this file.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import base64
+import email.utils
+import hashlib
+import hmac
+import json
+import re
+import time
+import traceback
+
+from urllib.parse import parse_qsl, quote, urlsplit
+
+try:
+    import urllib3
+    from urllib3.exceptions import (
+        InsecureRequestWarning,
+        NewConnectionError,
+        ProtocolError,
+        ReadTimeoutError,
+    )
+    from urllib3.util.retry import Retry
+except ImportError:
+    HAS_URLLIB3 = False
+    URLLIB3_IMPORT_ERROR = traceback.format_exc()
+    Retry = object
+else:
+    HAS_URLLIB3 = True
+    URLLIB3_IMPORT_ERROR = None
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from requests.auth import AuthBase, HTTPBasicAuth
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    AuthBase = object
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+
+# Sent (and signed) on every request so OCP's audit log shows where a call came from.
+ORIGIN_HEADER = "x-ocp-origin"
+ORIGIN = "ansible-oceanbase-ocp"
+
+# Statuses worth another try on a request that is safe to repeat.
+RETRY_STATUSES = frozenset([429, 500, 502, 503, 504])
+# The longest wait a server may ask for (Retry-After / RateLimit-Reset) before we retry anyway.
+MAX_SERVER_REQUESTED_WAIT = 60.0
+# OCP's largest page size: fewer round trips when listing tasks or tenants.
+PAGE_SIZE = 2000
+
+# The OCP API paths, in one place.
+PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck"
+FAILOVER_PATH = "/api/v2/ob/clusters/%d/tenants/failover"
+TENANT_PATH = "/api/v2/ob/clusters/%d/tenants/%d"
+TASK_PATH = "/api/v2/tasks/instances/%d"
+TASKS_PATH = "/api/v2/tasks/instances"
+SUBTASK_LOG_PATH = "/api/v2/tasks/instances/%d/subtasks/%d/log"
+
+BASIC_AUTH_HINT = "Check username/password (or OCP_USERNAME/OCP_PASSWORD)."
+ACCESS_KEY_AUTH_HINT = (
+    "Check access_key_id/access_key_secret (or OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET) and that this host's "
+    "clock is within 15 minutes of OCP's (signed requests carry a Date)."
+)
+API_URL_HINT = "Check that api_url points at OCP itself (e.g. https://ocp.example.com:8080), not at a proxy or login page."
+NETWORK_HINT = "Check api_url and the network (DNS, firewall, proxy) between this host and OCP."
+TLS_HINT = "Set ca_path to the CA bundle that signed OCP's certificate, or validate_certs: false for a test OCP."
+NOT_FOUND_CODES = frozenset(["OBE21002", "COM10002"])
+REDACTED = "********"
+
+
+def rate_limit_reset_seconds(value, now):
+    """Seconds to wait according to a ``RateLimit-Reset`` header value, or None when it cannot be read.
+
+    [assumed] OCP documents the header but not its unit. The IETF RateLimit draft makes it delta-seconds;
+    some gateways send an epoch timestamp instead, so a value that can only be a point in time is read as one.
+    """
+    try:
+        seconds = float(value.strip())
+    except (AttributeError, ValueError):
+        return None
+    if seconds > 1e9:  # an epoch time (any date after 2001), not a delay
+        seconds -= now
+    return max(seconds, 0.0)
+
+
+def content_md5(body):
+    """Upper-case hex MD5 of the exact body bytes, "" without a body (OCP's signing rule)."""
+    if not body:
+        return ""
+    if not isinstance(body, bytes):
+        body = body.encode("utf-8")
+    return hashlib.md5(body).hexdigest().upper()
+
+
+def canonical_query(query):
+    """OCP's canonical query: keys sorted, RFC 3986-encoded, the values of a repeated key joined as ``a=1,2``."""
+    values_by_key = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        values_by_key.setdefault(key, []).append(quote(value, safe="-_.~"))
+    return "&".join(
+        "%s=%s" % (quote(key, safe="-_.~"), ",".join(values)) for key, values in sorted(values_by_key.items())
+    )
+
+
+def string_to_sign(method, body_md5, content_type, date, host, ocp_headers, path, query):
+    """The text OCP's AK/SK scheme signs; ``ocp_headers`` is a mapping of the ``x-ocp-*`` headers.
+
+    The header part keeps its line even when there are no ``x-ocp-*`` headers (OCP's published vectors).
+    """
+    header_lines = "\n".join(
+        "%s:%s" % (name, value) for name, value in sorted((name.lower(), value) for name, value in ocp_headers.items())
+    )
+    resource = path + ("?" + canonical_query(query) if query else "")
+    return "\n".join([method.upper(), body_md5, content_type, date, host, header_lines, resource])
+
+
+def sign(secret, text):
+    """base64(HMAC-SHA1(secret, text))."""
+    digest = hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def host_header(url):
+    """The Host header for ``url`` as http.client would send it: the port only when it is not the default."""
+    parts = urllib3.util.parse_url(url)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    if parts.port is None or parts.port == default_port:
+        return parts.host
+    return "%s:%d" % (parts.host, parts.port)
+
+
+class OcpAccessKeyAuth(AuthBase):
+    """OCP's ``OCP-ACCESS-KEY-HMACSHA1`` signature over the exact prepared request.
+
+    Runs when requests prepares a request, so each request, and so each poll, gets a fresh ``Date``; OCP rejects
+    a Date more than 15 minutes from its clock. ``clock`` returns epoch seconds (tests pin it).
+    """
+
+    def __init__(self, access_key_id, access_key_secret, clock=time.time):
+        self.access_key_id = access_key_id
+        self._secret = access_key_secret
+        self._clock = clock
+
+    def __repr__(self):
+        return "OcpAccessKeyAuth(access_key_id=%r)" % self.access_key_id
+
+    def __call__(self, request):
+        # Pin the Host header to the value we sign: urllib3 then sends it as is.
+        request.headers["Host"] = host_header(request.url)
+        request.headers["Date"] = email.utils.formatdate(self._clock(), usegmt=True)
+        url = urlsplit(request.url)
+        ocp_headers = dict((name, value) for name, value in request.headers.items() if name.lower().startswith("x-ocp-"))
+        text = string_to_sign(
+            request.method,
+            content_md5(request.body),
+            request.headers.get("Content-Type", ""),
+            request.headers["Date"],
+            request.headers["Host"],
+            ocp_headers,
+            url.path or "/",
+            url.query,
+        )
+        request.headers["Authorization"] = "OCP-ACCESS-KEY-HMACSHA1 %s:%s" % (self.access_key_id, sign(self._secret, text))
+        return request
+
+
+class OcpRetry(Retry):
+    """urllib3's Retry, also honouring ``RateLimit-Reset`` and capping any wait a server asks for."""
+
+    def get_retry_after(self, response):
+        wait = super().get_retry_after(response)
+        if wait is None:
+            wait = rate_limit_reset_seconds(response.headers.get("RateLimit-Reset"), time.time())
+        if wait is None:
+            return None
+        return min(wait, MAX_SERVER_REQUESTED_WAIT)
+
+
+def retry_policy(max_retries, backoff_factor):
+    """The retry policy of reads (GET, and POSTs that change nothing, such as the failover precheck).
+
+    Connection errors, lost responses and RETRY_STATUSES are retried with exponential backoff and jitter; any
+    other error (TLS, bad URL) is not, as another try cannot help. ``raise_on_status=False`` hands the last
+    error response back so its OCP error is reported rather than urllib3's "too many 503 error responses".
+    """
+    options = dict(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=0,
+        redirect=0,
+        allowed_methods=frozenset(["GET", "POST"]),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff_factor,
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    try:
+        return OcpRetry(backoff_jitter=backoff_factor, **options)
+    except TypeError:  # urllib3 < 2 has no backoff_jitter
+        return OcpRetry(**options)
+
+
+def one_line(text):
+    """Collapse whitespace so an error message stays on one line."""
+    return re.sub(r"\s+", " ", str(text)).strip()
+
+
+class OcpApiError(Exception):
+    """The one error type of the client; ``str()`` is one line: what failed and what to do about it.
+
+    ``response_lost`` is True when the request may have reached OCP but no answer came back (read timeout,
+    connection dropped after sending), as opposed to never sent (refused, DNS, TLS) or answered with an error.
+    """
+
+    def __init__(self, method, path, message, status=None, code=None, trace_id=None, hint="", response_lost=False):
+        self.method = method
+        self.path = path
+        self.message = one_line(message)
+        self.status = status
+        self.code = None if code is None else str(code)
+        self.trace_id = trace_id
+        self.hint = hint
+        self.response_lost = response_lost
+        super().__init__(self.render())
+
+    def render(self):
+        parts = ["%s %s failed:" % (self.method, self.path)]
+        if self.status is not None:
+            parts.append("HTTP %d" % self.status)
+        message = self.message.rstrip(".")  # the sentence goes on with the traceId
+        parts.append("%s: %s" % (self.code, message) if self.code else message)
+        text = " ".join(parts)
+        if self.trace_id:
+            text += " (traceId %s)" % self.trace_id
+        if not text.endswith("."):
+            text += "."
+        if self.hint:
+            text += " " + self.hint
+        return text
+
+    def __str__(self):
+        return self.render()
+
+    def to_dict(self):
+        return dict(
+            status=self.status,
+            code=self.code,
+            message=self.message,
+            trace_id=self.trace_id,
+            method=self.method,
+            path=self.path,
+        )
+
+
+def http_hint(status, code, auth_hint, trace_id):
+    """What to do about an OCP error answer, given its HTTP status and OCP error code."""
+    if status == 401:
+        return auth_hint
+    if status == 403:
+        return "The OCP user lacks permission for this operation (failovers and their prechecks need permission to modify tenants)."
+    if status == 404 or code in NOT_FOUND_CODES:
+        return "Check cluster_id/tenant_id (they must exist in OCP) and that api_url is OCP's base URL."
+    if status == 429:
+        return "OCP rate-limited the requests and the retries did not get through; retry later or send fewer requests at once."
+    if status is not None and status >= 500:
+        if trace_id:
+            return "OCP server error: quote traceId %s to find it in OCP's server log." % trace_id
+        return "OCP server error: see OCP's server log."
+    if status == 409:
+        return "OCP reports a conflict: another operation may be running on this tenant."
+    if status is not None and status >= 400:
+        return "OCP rejected the request: check the module's parameters."
+    return ""
+
+
+def html_title(text):
+    match = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+    return one_line(match.group(1))[:80] if match else ""
+
+
+def transport_failure(exc, timeout, where):
+    """(message, hint, response_lost) for an exception raised by requests before any answer came back.
+
+    ``where`` names the server (scheme://host:port) for the message.
+    """
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error with %s: %s" % (where, root_cause(exc)), TLS_HINT, False
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "could not connect to %s within %g s" % (where, timeout), NETWORK_HINT, False
+    if isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(reason, ReadTimeoutError):
+        return "no answer from %s within %g s (request_timeout)" % (where, timeout), NETWORK_HINT + " Raise request_timeout if OCP is slow.", True
+    if isinstance(reason, NewConnectionError):
+        return "could not connect to %s: %s" % (where, root_cause(exc)), NETWORK_HINT, False
+    if isinstance(exc, requests.exceptions.InvalidURL):
+        return "invalid URL: %s" % root_cause(exc), "Check api_url.", False
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)) or isinstance(reason, ProtocolError):
+        return "the connection was lost before OCP answered: %s" % root_cause(exc), NETWORK_HINT, True
+    # Anything else may have happened after the request went out: never claim it did not reach OCP.
+    return "request failed: %s" % root_cause(exc), NETWORK_HINT, True
+
+
+def root_cause(exc):
+    """The innermost useful text of a chain of requests/urllib3 exceptions, e.g. "[Errno 111] Connection refused"."""
+    seen = set()
+    current = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        nested = getattr(current, "reason", None)
+        if nested is None and current.args and isinstance(current.args[0], BaseException):
+            nested = current.args[0]
+        if nested is None:
+            nested = current.__cause__ or current.__context__
+        if not isinstance(nested, BaseException):
+            break
+        current = nested
+    text = str(current)
+    # urllib3 prefixes the connection object's repr: keep what the OS said.
+    text = re.sub(r"^<[^>]*>:\s*", "", text)
+    return one_line(text)[:300]
+
+
+class OcpClient:
+    """OCP API v2 client; see the module docstring. Thread-safe for concurrent requests."""
+
+    def __init__(self, api_url, username=None, password=None, access_key_id=None, access_key_secret=None,
+                 validate_certs=True, ca_path=None, request_timeout=30, max_retries=4, backoff_factor=0.5,
+                 pool_size=50):
+        self.base_url = validate_api_url(api_url)
+        self._server = "%s://%s" % urlsplit(self.base_url)[:2]
+        if access_key_id:
+            auth = OcpAccessKeyAuth(access_key_id, access_key_secret or "")
+            self._auth_hint = ACCESS_KEY_AUTH_HINT
+        else:
+            # UTF-8, not requests' latin-1 default, so any password can be sent.
+            auth = HTTPBasicAuth((username or "").encode("utf-8"), (password or "").encode("utf-8"))
+            self._auth_hint = BASIC_AUTH_HINT
+        self._secrets = [secret for secret in (password, access_key_secret) if secret]
+        self.request_timeout = request_timeout
+        self._verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        if not validate_certs:
+            # The user chose not to verify: do not print urllib3's warning on every request.
+            urllib3.disable_warnings(InsecureRequestWarning)
+        self._retrying = self._session(auth, retry_policy(max_retries, backoff_factor), pool_size)
+        self._once = self._session(auth, OcpRetry(total=0, read=False, redirect=0, raise_on_status=False), pool_size)
+
+    @staticmethod
+    def _session(auth, retry, pool_size):
+        session = requests.Session()
+        session.auth = auth
+        session.headers.update({ORIGIN_HEADER: ORIGIN, "Accept": "application/json",
+                                "User-Agent": "%s %s" % (ORIGIN, requests.utils.default_user_agent())})
+        adapter = HTTPAdapter(pool_maxsize=max(1, pool_size), max_retries=retry)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def close(self):
+        self._retrying.close()
+        self._once.close()
+
+    def get(self, path, params=None):
+        """GET ``path``; returns the envelope's ``data``. Retried."""
+        return self._request("GET", path, params=params, session=self._retrying)
+
+    def post(self, path, body=None, retry=False):
+        """POST ``body`` as JSON; returns the envelope's ``data``. Retried only if ``retry`` (the POST changes nothing)."""
+        return self._request("POST", path, body=body, session=self._retrying if retry else self._once)
+
+    def get_all_pages(self, path, params=None):
+        """Every ``data.contents`` item of a paged list, fetching PAGE_SIZE items a request."""
+        items = []
+        page = 1
+        while True:
+            query = dict(params or {})
+            query.update(page=page, size=PAGE_SIZE)
+            data = self.get(path, params=query)
+            if isinstance(data, list):
+                return items + data
+            data = data if isinstance(data, dict) else {}
+            contents = data.get("contents") or []
+            items.extend(contents)
+            total_pages = (data.get("page") or {}).get("totalPages")
+            if not contents or not isinstance(total_pages, int) or page >= total_pages:
+                return items
+            page += 1
+
+    def failover_precheck(self, cluster_id, tenant_id):
+        """Raw ObTenantPreCheckResult of a standby tenant (camelCase). Retried: the precheck changes nothing."""
+        path = PRECHECK_PATH % (cluster_id, tenant_id)
+        return self._expect_dict("POST", path, self.post(path, retry=True))
+
+    def failover(self, cluster_id, items):
+        """Submit a batch failover; ``items`` are ``{"tenantId": int, "serviceName": str}`` (serviceName optional).
+
+        Returns the raw TaskInstances (``data.contents``). Never retried: a second submission could start a
+        second failover.
+        """
+        path = FAILOVER_PATH % cluster_id
+        data = self.post(path, body={"failoverTenantItemList": list(items)}, retry=False)
+        return list(self._expect_dict("POST", path, data).get("contents") or [])
+
+    def get_tenant(self, cluster_id, tenant_id):
+        path = TENANT_PATH % (cluster_id, tenant_id)
+        return self._expect_dict("GET", path, self.get(path))
+
+    def get_task(self, task_id):
+        path = TASK_PATH % task_id
+        return self._expect_dict("GET", path, self.get(path))
+
+    def list_tasks(self, **filters):
+        """Every TaskInstance matching ``filters`` (name, status, type, clusterId, tenantId, hostId), all pages."""
+        return self.get_all_pages(TASKS_PATH, params=filters)
+
+    def get_subtask_log(self, task_id, subtask_id):
+        path = SUBTASK_LOG_PATH % (task_id, subtask_id)
+        return self._expect_dict("GET", path, self.get(path)).get("log") or ""
+
+    def _request(self, method, path, session, params=None, body=None):
+        kwargs = dict(params=params, timeout=self.request_timeout, verify=self._verify, allow_redirects=False)
+        if body is not None:
+            kwargs["data"] = json.dumps(body).encode("utf-8")
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        try:
+            response = session.request(method, self.base_url + path, **kwargs)
+        except requests.exceptions.RequestException as exc:
+            message, hint, lost = transport_failure(exc, self.request_timeout, self._server)
+            # What the OS or urllib3 says about a connection never holds a secret: not redacted.
+            raise OcpApiError(method, path, message, hint=hint, response_lost=lost) from exc
+        return self._data_from(response, method, path)
+
+    def _data_from(self, response, method, path):
+        status = response.status_code
+        if 300 <= status < 400:
+            location = urlsplit(response.headers.get("Location", ""))
+            raise self._error(method, path, "redirected to %s" % (location.path or "another page"), status=status,
+                              hint=API_URL_HINT + " Use https:// if OCP redirects http to https.")
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise self._not_json_error(response, method, path, exc) from exc
+        if not isinstance(payload, dict) or ("successful" not in payload and "data" not in payload and "error" not in payload):
+            raise self._error(method, path, "the answer is JSON but not an OCP API response", status=status, hint=API_URL_HINT)
+        if 200 <= status < 300 and payload.get("successful", True) is not False:
+            return payload.get("data")
+        raise self._envelope_error(payload, response, method, path)
+
+    def _envelope_error(self, payload, response, method, path):
+        """The OcpApiError of an error envelope (or of a bare Spring error page, which has no ``error`` object)."""
+        error = payload.get("error")
+        if not isinstance(error, dict):
+            error = {"message": error or payload.get("message")}
+        message = error.get("message") or response.reason or "OCP reported an error"
+        sub_errors = [sub.get("message") for sub in error.get("subErrors") or [] if isinstance(sub, dict) and sub.get("message")]
+        if sub_errors:
+            message = "%s (%s)" % (message, "; ".join(sub_errors))
+        status = response.status_code
+        if 200 <= status < 300 and isinstance(payload.get("status"), int):
+            status = payload["status"]  # "successful": false under HTTP 200: the envelope's status tells more
+        code = error.get("code")
+        code = None if code is None else str(code)
+        trace_id = payload.get("traceId")
+        return self._error(method, path, message, status=status, code=code, trace_id=trace_id,
+                           hint=http_hint(status, code, self._auth_hint, trace_id))
+
+    def _not_json_error(self, response, method, path, exc):
+        text = response.text or ""
+        content_type = response.headers.get("Content-Type", "")
+        if not text.strip():
+            message = "OCP sent an empty answer where a JSON response was expected"
+        elif "html" in content_type.lower() or text.lstrip().startswith("<"):
+            title = html_title(text)
+            message = "expected a JSON response from the OCP API but got an HTML page" + (" (%r)" % title if title else "")
+        else:
+            message = "the response is not valid JSON (truncated or corrupted? %s)" % exc
+        hint = API_URL_HINT
+        if response.status_code >= 500:
+            hint += " A proxy in front of OCP may have answered for it; retry later if OCP is restarting."
+        return self._error(method, path, message, status=response.status_code, hint=hint)
+
+    def _expect_dict(self, method, path, data):
+        if isinstance(data, dict):
+            return data
+        raise self._error(method, path, "OCP answered without the expected data object", hint=API_URL_HINT)
+
+    def _error(self, method, path, message, **kwargs):
+        """An OcpApiError about an answer: whatever OCP (or a proxy) wrote is redacted, in case it echoed a secret."""
+        return OcpApiError(method, path, self._redact(message), **kwargs)
+
+    def _redact(self, text):
+        text = str(text)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def validate_api_url(api_url):
+    """The base URL without a trailing slash; ValueError (a clear message, never the URL's password) if unusable."""
+    url = urlsplit(str(api_url or "").strip())
+    if url.username or url.password:
+        raise ValueError("api_url must not contain credentials: use username/password or access_key_id/access_key_secret.")
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ValueError(
+            "api_url must be OCP's base URL starting with http:// or https://, e.g. https://ocp.example.com:8080; got %r."
+            % str(api_url)
+        )
+    if url.query or url.fragment:
+        raise ValueError("api_url must be OCP's base URL without a query or fragment, e.g. https://ocp.example.com:8080.")
+    return "%s://%s%s" % (url.scheme, url.netloc, url.path.rstrip("/"))

@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, oceanbase.ocp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every oceanbase.ocp module shares: the connection options, building the client, running the module."""
+
+from __future__ import absolute_import, division, print_function
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
+    HAS_REQUESTS,
+    HAS_URLLIB3,
+    REQUESTS_IMPORT_ERROR,
+    URLLIB3_IMPORT_ERROR,
+    OcpApiError,
+    OcpClient,
+)
+
+# Basic (username + password) and AK/SK (access_key_id + access_key_secret) authentication exclude each other.
+OCP_MUTUALLY_EXCLUSIVE = [
+    ["username", "access_key_id"],
+    ["username", "access_key_secret"],
+    ["password", "access_key_id"],
+    ["password", "access_key_secret"],
+]
+OCP_REQUIRED_ONE_OF = [["username", "access_key_id"]]
+OCP_REQUIRED_TOGETHER = [["username", "password"], ["access_key_id", "access_key_secret"]]
+
+
+def non_empty_env_fallback(*names):
+    """env_fallback that treats an empty variable as unset.
+
+    AWX credential injectors set every OCP_* variable of the credential type, as "" for inputs left empty (an AK/SK
+    credential injects OCP_USERNAME=""). Taking "" as a value would trip the Basic-vs-AK/SK exclusivity check.
+    """
+    value = env_fallback(*names)
+    if value == "":
+        raise AnsibleFallbackNotFound
+    return value
+
+
+def ocp_argument_spec():
+    """The connection options (documented by the oceanbase.ocp.connection doc fragment); a fresh dict each call."""
+    return dict(
+        api_url=dict(type="str", required=True, fallback=(non_empty_env_fallback, ["OCP_API_URL"])),
+        username=dict(type="str", fallback=(non_empty_env_fallback, ["OCP_USERNAME"])),
+        password=dict(type="str", no_log=True, fallback=(non_empty_env_fallback, ["OCP_PASSWORD"])),
+        access_key_id=dict(type="str", no_log=False, fallback=(non_empty_env_fallback, ["OCP_ACCESS_KEY_ID"])),
+        access_key_secret=dict(type="str", no_log=True, fallback=(non_empty_env_fallback, ["OCP_ACCESS_KEY_SECRET"])),
+        validate_certs=dict(type="bool", default=True, fallback=(non_empty_env_fallback, ["OCP_VALIDATE_CERTS"])),
+        ca_path=dict(type="path", fallback=(non_empty_env_fallback, ["OCP_CA_PATH"])),
+        request_timeout=dict(type="float", default=30, fallback=(non_empty_env_fallback, ["OCP_REQUEST_TIMEOUT"])),
+    )
+
+
+def ocp_module_kwargs(argument_spec, **kwargs):
+    """Keyword arguments for AnsibleModule: the connection options and constraints plus the module's own."""
+    spec = ocp_argument_spec()
+    spec.update(argument_spec)
+    merged = dict(kwargs, argument_spec=spec)
+    for key, common in (
+        ("mutually_exclusive", OCP_MUTUALLY_EXCLUSIVE),
+        ("required_one_of", OCP_REQUIRED_ONE_OF),
+        ("required_together", OCP_REQUIRED_TOGETHER),
+    ):
+        merged[key] = [list(group) for group in common] + list(kwargs.get(key) or [])
+    return merged
+
+
+def client_from_module(module, pool_size=None):
+    """An OcpClient for the module's connection options; fails the module with a clear message if it cannot.
+
+    ``pool_size`` is the number of keep-alive connections to keep: at least the module's concurrency.
+    """
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    if not HAS_URLLIB3:
+        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
+    params = module.params
+    if params["request_timeout"] <= 0:
+        module.fail_json(msg="request_timeout must be a positive number of seconds, got %s." % params["request_timeout"])
+    kwargs = {}
+    if pool_size is not None:
+        kwargs["pool_size"] = pool_size
+    try:
+        return OcpClient(
+            api_url=params["api_url"],
+            username=params["username"],
+            password=params["password"],
+            access_key_id=params["access_key_id"],
+            access_key_secret=params["access_key_secret"],
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
+            request_timeout=params["request_timeout"],
+            **kwargs
+        )
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    return None  # not reached: fail_json exits
+
+
+def run_concurrently(func, items, max_workers):
+    """``[func(item) for item in items]`` with at most ``max_workers`` calls at a time.
+
+    Results are in input order. If a call raises, calls not yet started are cancelled and the exception of the
+    first failing item (in input order) is re-raised.
+    """
+    items = list(items)
+    workers = max(1, min(int(max_workers), len(items)))
+    if workers == 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        futures = [executor.submit(func, item) for item in items]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def run_module(module, run, pool_size=None):
+    """Build the client, call ``run(module, client)`` -> ``(changed, result, diff)`` and exit the module.
+
+    An OcpApiError fails the module with its one-line message and its details under ``error``.
+    """
+    client = client_from_module(module, pool_size=pool_size)
+    try:
+        changed, result, diff = run(module, client)
+        output = dict(result or {})
+        output["changed"] = changed
+        if module._diff and diff is not None:
+            output["diff"] = diff
+        module.exit_json(**output)
+    except OcpApiError as exc:
+        module.fail_json(msg=str(exc), error=exc.to_dict())
+    finally:
+        client.close()

@@ -1,0 +1,240 @@
+"""oceanbase.ocp.ocp_failover_precheck end to end: the real module, run by ansible-playbook, against the simulator."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from harness import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ADMIN_PASSWORD, ADMIN_USER, assert_clean_output
+
+MODULE = "oceanbase.ocp.ocp_failover_precheck"
+STANDBY_CLUSTER = 3000010
+VALID = 2000025  # ohayo_2: its primary is down
+PRIMARY_REACHABLE = 2000027  # billing_2: OBE26107
+WARNING_ONLY = 2000028  # audit_2: OBE26007 warning, still valid
+ALREADY_PRIMARY = 2000029  # reports: OBE26013
+BATCH_SIZE = 30
+BATCH_FIRST_ID = 2100001
+BATCH_PRECHECK_SECONDS = 1.5
+
+
+def precheck(name, **args):
+    return {"name": name, MODULE: dict({"cluster_id": STANDBY_CLUSTER}, **args)}
+
+
+def precheck_posts(simulator):
+    return [entry for entry in simulator.request_log()
+            if entry["method"] == "POST" and entry["path"].endswith("/failoverPreCheck")]
+
+
+def test_valid_invalid_and_warning_only_tenants(run_playbook, simulator):
+    run = run_playbook([
+        precheck("valid", tenant_id=VALID),
+        precheck("invalid", tenant_id=PRIMARY_REACHABLE),
+        precheck("warning only", tenant_ids=[WARNING_ONLY]),
+    ])
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+
+    valid = run.task("valid")
+    assert valid["changed"] is False
+    assert valid["valid"] is True
+    assert valid["prechecks"] == [{
+        "tenant_id": VALID, "name": "ohayo_2", "cluster_id": STANDBY_CLUSTER, "cluster_name": "OB424_A",
+        "valid": True, "sync_scn": 1721727753000000000, "primary_tenant_service_name": "SERVICE_C",
+        "errors": [], "warnings": [],
+    }]
+
+    invalid = run.task("invalid")
+    assert invalid["valid"] is False
+    assert run.status("invalid") == "ok"
+    [entry] = invalid["prechecks"]
+    assert entry["valid"] is False
+    assert [error["error_code"] for error in entry["errors"]] == ["OBE26107"]
+    assert "primary tenant can still be connected" in entry["errors"][0]["error_message"]
+
+    warning = run.task("warning only")
+    assert warning["valid"] is True
+    [entry] = warning["prechecks"]
+    assert entry["errors"] == []
+    assert entry["warnings"] == [{"error_code": "OBE26007",
+                                  "error_message": "The log stream synchronization of the tenant is abnormal."}]
+
+
+@pytest.fixture
+def batch_scenario(scenario):
+    """The default scenario plus BATCH_SIZE standbys of unreachable primaries, each precheck taking 1.5 s."""
+    scenario["timing"]["precheck_seconds"] = BATCH_PRECHECK_SECONDS
+    for index in range(BATCH_SIZE):
+        scenario["tenants"].append({
+            "id": BATCH_FIRST_ID + index, "name": "batch_%02d" % index, "clusterId": STANDBY_CLUSTER,
+            "tenantRole": "STANDBY", "primaryTenantId": 1001, "primaryClusterId": 3000001, "status": "NORMAL",
+        })
+    return scenario
+
+
+def test_a_batch_of_tenants_is_prechecked_concurrently(batch_scenario, run_playbook, simulator):
+    # Ask in an order that is neither sorted nor the scenario's.
+    tenant_ids = [BATCH_FIRST_ID + (index * 7) % BATCH_SIZE for index in range(BATCH_SIZE)]
+    assert len(set(tenant_ids)) == BATCH_SIZE
+    run = run_playbook([precheck("batch", tenant_ids=tenant_ids)])
+    assert run.rc == 0, run.output
+
+    result = run.task("batch")
+    assert result["valid"] is True
+    assert [entry["tenant_id"] for entry in result["prechecks"]] == tenant_ids
+    assert [entry["name"] for entry in result["prechecks"]] == ["batch_%02d" % (tid - BATCH_FIRST_ID) for tid in tenant_ids]
+
+    posts = precheck_posts(simulator)
+    assert len(posts) == BATCH_SIZE
+    arrivals = sorted(entry["time"] for entry in posts)
+    # Every precheck arrived before the first one could have finished: they overlapped (serially: 45 s).
+    assert arrivals[-1] - arrivals[0] < BATCH_PRECHECK_SECONDS, arrivals
+
+
+def test_max_concurrency_bounds_the_overlap(batch_scenario, run_playbook, simulator):
+    tenant_ids = [BATCH_FIRST_ID + index for index in range(6)]
+    run = run_playbook([precheck("bounded", tenant_ids=tenant_ids, max_concurrency=3)])
+    assert run.rc == 0, run.output
+    arrivals = sorted(entry["time"] for entry in precheck_posts(simulator))
+    # Two waves of three: the second starts only when the first is done.
+    assert arrivals[2] - arrivals[0] < BATCH_PRECHECK_SECONDS
+    assert arrivals[3] - arrivals[0] >= BATCH_PRECHECK_SECONDS * 0.9
+
+
+def test_check_mode(run_playbook, simulator):
+    run = run_playbook([precheck("check mode", tenant_id=PRIMARY_REACHABLE)], check=True, diff=True)
+    assert run.rc == 0, run.output
+    result = run.task("check mode")
+    assert result["changed"] is False
+    assert result["valid"] is False
+    assert "diff" not in result
+    assert len(precheck_posts(simulator)) == 1
+
+
+def test_wrong_password(run_playbook, simulator):
+    wrong = "Not-The-Password-42"
+    run = run_playbook([precheck("wrong password", tenant_id=VALID, password=wrong)])
+    assert run.rc != 0
+    assert_clean_output(run, secrets=(ADMIN_PASSWORD, wrong))
+    result = run.task("wrong password")
+    assert run.status("wrong password") == "failed"
+    assert "HTTP 401 IAM10004" in result["msg"]
+    assert result["msg"].endswith("Check username/password (or OCP_USERNAME/OCP_PASSWORD).")
+    assert "\n" not in result["msg"]
+    assert result["error"]["status"] == 401
+    assert len(precheck_posts(simulator)) == 1, "a 401 is not retried"
+
+
+def test_access_key_authentication(run_playbook, simulator):
+    run = run_playbook([precheck("aksk", tenant_ids=[VALID, WARNING_ONLY])], auth="aksk")
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    assert run.task("aksk")["valid"] is True
+    posts = precheck_posts(simulator)
+    assert {(entry["auth"], entry["user"], entry["status"]) for entry in posts} == {("aksk", ACCESS_KEY_ID, 200)}
+
+
+def test_connection_options_from_the_environment(run_playbook, simulator):
+    env = {"OCP_API_URL": simulator.url, "OCP_ACCESS_KEY_ID": ACCESS_KEY_ID,
+           "OCP_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET, "OCP_REQUEST_TIMEOUT": "20"}
+    run = run_playbook([precheck("from env", tenant_id=VALID)], auth=None, env=env)
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    assert run.task("from env")["valid"] is True
+
+
+def test_a_read_only_user_lacks_permission(run_playbook, simulator):
+    run = run_playbook([precheck("viewer", tenant_id=VALID, username="viewer", password="V1ewer-Secret!")])
+    assert run.rc != 0
+    assert_clean_output(run, secrets=("V1ewer-Secret!",))
+    result = run.task("viewer")
+    assert "HTTP 403" in result["msg"]
+    assert "lacks permission" in result["msg"]
+
+
+@pytest.mark.parametrize("cluster_id, tenant_id", [(STANDBY_CLUSTER, 2999999), (3999999, VALID)])
+def test_unknown_tenant_or_cluster(run_playbook, simulator, cluster_id, tenant_id):
+    run = run_playbook([{"name": "unknown", MODULE: {"cluster_id": cluster_id, "tenant_id": tenant_id}}])
+    assert run.rc != 0
+    assert_clean_output(run)
+    result = run.task("unknown")
+    assert "failed: HTTP 404" in result["msg"]
+    assert "Check cluster_id/tenant_id" in result["msg"]
+    assert "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck" % (cluster_id, tenant_id) in result["msg"]
+
+
+def test_transient_503s_are_absorbed_by_retries(run_playbook, simulator):
+    simulator.add_fault(method="POST", path="*/failoverPreCheck", action="status", status=503, count=2)
+    run = run_playbook([precheck("flaky", tenant_id=VALID)])
+    assert run.rc == 0, run.output
+    assert run.task("flaky")["valid"] is True
+    assert [entry["status"] for entry in precheck_posts(simulator)] == [503, 503, 200]
+
+
+def test_rate_limiting_is_absorbed(run_playbook, simulator):
+    simulator.add_fault(method="POST", path="*/failoverPreCheck", action="status", status=429, count=1, reset=1)
+    run = run_playbook([precheck("throttled", tenant_id=VALID)])
+    assert run.rc == 0, run.output
+    posts = precheck_posts(simulator)
+    assert [entry["status"] for entry in posts] == [429, 200]
+    assert posts[1]["time"] - posts[0]["time"] >= 0.9
+
+
+def test_an_html_error_page(run_playbook, simulator):
+    simulator.add_fault(method="POST", path="*/failoverPreCheck", action="html", status=502)
+    run = run_playbook([precheck("proxy page", tenant_id=VALID)])
+    assert run.rc != 0
+    assert_clean_output(run)
+    result = run.task("proxy page")
+    assert "HTTP 502" in result["msg"]
+    assert "got an HTML page ('502 Bad Gateway')" in result["msg"]
+    assert "api_url points at OCP itself" in result["msg"]
+    assert len(precheck_posts(simulator)) == 5, "502 is retried (4 retries) before giving up"
+
+
+def test_fail_on_invalid_names_every_invalid_tenant(run_playbook, simulator):
+    run = run_playbook([precheck("strict", tenant_ids=[VALID, PRIMARY_REACHABLE, ALREADY_PRIMARY],
+                                 fail_on_invalid=True)])
+    assert run.rc != 0
+    assert_clean_output(run)
+    result = run.task("strict")
+    assert result["msg"].startswith("Failover precheck failed for 2 of 3 tenants: ")
+    assert ("tenant 2000027 (billing_2): OBE26107 A failover is not allowed because the primary tenant can still be "
+            "connected.") in result["msg"]
+    assert "tenant 2000029 (reports): OBE26013" in result["msg"]
+    assert "2000025" not in result["msg"]
+    assert [entry["valid"] for entry in result["prechecks"]] == [True, False, False]
+    assert result["valid"] is False
+
+
+def test_bad_tenant_ids_fail_before_any_request(run_playbook, simulator):
+    run = run_playbook([precheck("duplicates", tenant_ids=[VALID, VALID])])
+    assert run.rc != 0
+    assert "tenant_ids lists these tenant IDs more than once: 2000025." in run.task("duplicates")["msg"]
+    assert simulator.request_log() == []
+
+
+def test_unreachable_url(run_playbook, simulator):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_url = "http://127.0.0.1:%d" % sock.getsockname()[1]
+    run = run_playbook([precheck("unreachable", tenant_id=VALID, api_url=closed_url)])
+    assert run.rc != 0
+    assert_clean_output(run)
+    result = run.task("unreachable")
+    assert "could not connect to %s" % closed_url in result["msg"]
+    assert "Check api_url and the network" in result["msg"]
+    assert "\n" not in result["msg"]
+
+
+def test_api_url_without_scheme(run_playbook, simulator):
+    run = run_playbook([precheck("no scheme", tenant_id=VALID, api_url=simulator.url.replace("http://", ""))])
+    assert run.rc != 0
+    assert "api_url must be OCP's base URL starting with http:// or https://" in run.task("no scheme")["msg"]
+    assert simulator.request_log() == []
+
+
+def test_admin_user_is_the_default_credential(run_playbook, simulator):
+    run_playbook([precheck("basic", tenant_id=VALID)])
+    assert {(entry["auth"], entry["user"]) for entry in precheck_posts(simulator)} == {("basic", ADMIN_USER)}
