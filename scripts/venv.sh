@@ -17,7 +17,7 @@ ocp_pick_python() {
 }
 
 ocp_venv() {
-    local root="$1" venv="$1/.venv" requirements="$1/tests/requirements.txt" python stamp
+    local venv="$1/.venv" requirements="$1/tests/requirements.txt" python stamp
     stamp="$venv/.requirements.sha256"
     if [ ! -x "$venv/bin/python" ]; then
         python=$(ocp_pick_python) || return 1

@@ -133,33 +133,39 @@ EXAMPLES = r"""
         msg: "{{ item.tenant_id }}: {{ item.action }}, task {{ item.task_id }} {{ item.task_status }} in {{ item.duration_seconds }} s"
       loop: "{{ failover.tenants }}"
 
-- name: Preview a failover without sending it (run the play with --check --diff)
-  oceanbase.ocp.ocp_tenant_failover:
-    api_url: https://ocp.example.com:8080
-    username: automation
-    password: "{{ vault_ocp_password }}"
-    cluster_id: 3000010
-    tenants:
-      - tenant_id: 2000025
-  check_mode: true
-  register: preview
+- name: Preview, submit without waiting, and wait later
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/oceanbase.ocp.ocp:
+      api_url: https://ocp.example.com:8080
+      username: automation
+      password: "{{ vault_ocp_password }}"
+  tasks:
+    - name: Preview a failover without sending it
+      oceanbase.ocp.ocp_tenant_failover:
+        cluster_id: 3000010
+        tenants:
+          - tenant_id: 2000025
+      check_mode: true
+      register: preview
 
-- name: Submit the failover and return at once
-  oceanbase.ocp.ocp_tenant_failover:
-    cluster_id: 3000010
-    tenants:
-      - tenant_id: 2000025
-        service_name: SERVICE_ORDERS
-    wait: false
-  register: submitted
+    - name: Submit the failover and return at once
+      oceanbase.ocp.ocp_tenant_failover:
+        cluster_id: 3000010
+        tenants:
+          - tenant_id: 2000025
+            service_name: SERVICE_ORDERS
+        wait: false
+      register: submitted
 
-- name: Later, wait for the same failover; the running task is attached to, not submitted again
-  oceanbase.ocp.ocp_tenant_failover:
-    cluster_id: 3000010
-    tenants:
-      - tenant_id: 2000025
-        service_name: SERVICE_ORDERS
-    wait_sleep: 5
+    - name: Later, wait for the same failover; the running task is attached to, not submitted again
+      oceanbase.ocp.ocp_tenant_failover:
+        cluster_id: 3000010
+        tenants:
+          - tenant_id: 2000025
+            service_name: SERVICE_ORDERS
+        wait_sleep: 5
 """
 
 RETURN = r"""
