@@ -33,10 +33,9 @@ done
 [ -s "$WORK/url" ] || { echo "simulator did not start"; cat "$WORK/simulator.log"; exit 1; }
 
 # The collection as users get it: built and installed from its artifact.
+export ANSIBLE_COLLECTIONS_PATH="$WORK/collections"
 ansible-galaxy collection build --force --output-path "$WORK/dist" "$ROOT" >/dev/null
 ansible-galaxy collection install --force -p "$WORK/collections" "$WORK"/dist/oceanbase-ocp-*.tar.gz >/dev/null
-
-export ANSIBLE_COLLECTIONS_PATH="$WORK/collections"
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_RETRY_FILES_ENABLED=false
 # The connection comes from the environment, exactly as the AWX credential type injects it.
 OCP_API_URL=$(cat "$WORK/url")
