@@ -8,6 +8,7 @@ Pure functions over the raw (camelCase) dicts OCP returns; no I/O, so every deci
 
 from __future__ import absolute_import, division, print_function
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import id_problems, seconds_problems
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TASK_RUNNING, TASK_SUCCESSFUL
 
 # [confirmed] The name OCP gives the task of a tenant failover (the batch failover sample response).
@@ -50,23 +51,17 @@ class TenantPlan:
 
 def validate_request(cluster_id, tenants, wait_timeout, wait_sleep):
     """Problems with the module's input that must stop it before anything is sent (list of messages)."""
-    problems = []
-    if cluster_id is not None and cluster_id <= 0:
-        problems.append("cluster_id must be a positive integer, got %s" % cluster_id)
+    problems = id_problems("cluster_id", [cluster_id]) if cluster_id is not None else []
     if not tenants:
         problems.append("tenants must list at least one tenant to fail over")
     tenant_ids = [tenant["tenant_id"] for tenant in tenants or []]
-    not_positive = [tenant_id for tenant_id in tenant_ids if tenant_id <= 0]
-    if not_positive:
-        problems.append("tenant_id must be a positive integer, got %s" % ", ".join(str(i) for i in not_positive))
+    problems += id_problems("tenant_id", tenant_ids)
     duplicates = sorted(set(tenant_id for tenant_id in tenant_ids if tenant_ids.count(tenant_id) > 1))
     if duplicates:
         problems.append("tenants lists tenant_id %s more than once: list each tenant once"
                         % ", ".join(str(i) for i in duplicates))
-    if wait_timeout is not None and wait_timeout <= 0:
-        problems.append("wait_timeout must be a positive number of seconds, got %s" % wait_timeout)
-    if wait_sleep is not None and wait_sleep <= 0:
-        problems.append("wait_sleep must be a positive number of seconds, got %s" % wait_sleep)
+    problems += seconds_problems("wait_timeout", wait_timeout)
+    problems += seconds_problems("wait_sleep", wait_sleep)
     return problems
 
 

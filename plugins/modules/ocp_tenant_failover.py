@@ -305,10 +305,8 @@ polls:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.common import ocp_module_kwargs, run_module
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import validate_request
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover_runner import (
     FailoverError,
@@ -366,7 +364,7 @@ def run(module, client):
 
 
 def main():
-    module = AnsibleModule(**ocp_module_kwargs(ARGUMENT_SPEC, supports_check_mode=True))
+    module = OcpModule(**ocp_module_kwargs(ARGUMENT_SPEC, supports_check_mode=True))
     run_module(module, run)
 
 

@@ -297,16 +297,13 @@ PRECHECK_CASES = [
     precheck_case("precheck-dropped-connection-absorbed", auth="aksk",
                   faults=({"path": PRECHECK_POST, "action": "drop", "count": 2},),
                   fields={"valid": True}, attempts=("POST", PRECHECK_POST, [None, None, 200])),
-    precheck_case("precheck-empty-password", {"password": ""}, failed=True,
-                  messages=("HTTP 401 IAM10004", "Check username/password")),
-    precheck_case("precheck-empty-access-key-secret", {"access_key_secret": ""}, auth="aksk", failed=True,
-                  messages=("HTTP 401 IAM10004", "Check access_key_id/access_key_secret")),
+    precheck_case("precheck-empty-password", {"password": ""}, failed=True, sent=NOTHING,
+                  messages=("set either username and password", "empty values count as unset")),
+    precheck_case("precheck-empty-access-key-secret", {"access_key_secret": ""}, auth="aksk", failed=True, sent=NOTHING,
+                  messages=("set either username and password", "empty values count as unset")),
     precheck_case(
         "precheck-empty-access-key-id", {"api_url": SimUrl("plain"), "access_key_id": "", "access_key_secret": ACCESS_KEY_SECRET},
-        auth=None, failed=True, messages=("access_key_id",),
-        bug="an empty access_key_id with an access_key_secret silently switches to HTTP Basic with an empty user: OCP "
-            "answers 401 and the message says 'Check username/password' (client.OcpClient.__init__ tests "
-            "`if access_key_id:`; common.py lets '' through the Basic/AK-SK checks)"),
+        auth=None, failed=True, messages=("access_key_id",)),
 ]
 
 FAILOVER_CASES = [
@@ -441,14 +438,9 @@ ROLE_BAD_INPUTS = [
     role_case("role-bad-input-wait-timeout-not-an-integer", {"tenant_failover_wait_timeout": "long"}, failed=True,
               sent=NOTHING, messages=("tenant_failover_wait_timeout",)),
     role_case("role-bad-input-wait-timeout-zero", {"tenant_failover_wait_timeout": 0}, failed=True, sent=NOTHING,
-              messages=("wait_timeout must be a positive number of seconds",),
-              bug="the role checks tenant_failover_wait_timeout only in its failover task, after the plan read and every "
-                  "precheck were sent to OCP (roles/tenant_failover/tasks/main.yml 'Check the tenant list' checks only the "
-                  "tenant list; meta/argument_specs.yml cannot express a range)"),
+              messages=("tenant_failover_wait_timeout", "must be positive")),
     role_case("role-bad-input-precheck-concurrency-zero", {"tenant_failover_precheck_concurrency": 0}, auth="aksk",
-              failed=True, sent=NOTHING, messages=("max_concurrency must be at least 1",),
-              bug="the role checks tenant_failover_precheck_concurrency only in the precheck task, after the plan read was "
-                  "sent to OCP (roles/tenant_failover/tasks/main.yml)"),
+              failed=True, sent=NOTHING, messages=("tenant_failover_precheck_concurrency", "must be positive")),
     role_case("role-bad-input-precheck-concurrency-not-an-integer", {"tenant_failover_precheck_concurrency": "many"},
               failed=True, sent=NOTHING, messages=("tenant_failover_precheck_concurrency", "unable to convert to int")),
     role_case("role-bad-input-validate-certs-not-a-boolean", {"ocp_validate_certs": "maybe"}, auth="aksk", failed=True,
@@ -458,14 +450,6 @@ ROLE_BAD_INPUTS = [
     role_case("role-bad-input-request-timeout-zero", {"ocp_request_timeout": 0}, auth="aksk", failed=True, sent=NOTHING,
               messages=("request_timeout must be a positive number of seconds",)),
 ]
-
-MALFORMED_TENANTS_LEAK_BUG = (
-    "a `tenants` value that is not a list of dicts makes ansible-core's _list_no_log_values raise TypeError, so no "
-    "no_log value is collected and the -vvv invocation echo prints password/access_key_secret in clear (ansible/ansible "
-    "PR #81672, unmerged; reproduced with ansible-core 2.19): ocp_tenant_failover's `tenants` (list of dicts with "
-    "suboptions) exposes every secret passed as a module option")
-NAN_TIMEOUT_BUG = ("request_timeout .nan/.inf pass the `<= 0` check (common.client_from_module) and crash in "
-                   "urllib3 with a traceback ('Invalid value NaN', 'timestamp out of range'); needs math.isfinite")
 
 
 def bad_precheck(case_id, args, messages, **expectations):
@@ -496,10 +480,7 @@ BAD_MODULE_INPUTS = [
                  ("api_url must be OCP's base URL without a query",), auth="aksk"),
     bad_failover(
         "failover-bad-input-api-url-with-password", {"api_url": SimUrl("with password")},
-        ("api_url must not contain credentials",), auth="aksk",
-        bug="the password in an api_url such as http://admin:secret@host is refused, but the -vvv invocation echo prints "
-            "api_url verbatim: the module never adds the URL's password to no_log_values (common.client_from_module / "
-            "client.validate_api_url)"),
+        ("api_url must not contain credentials",), auth="aksk"),
     bad_precheck("precheck-bad-input-username-without-password",
                  {"api_url": SimUrl("plain"), "username": ADMIN_USER}, (TOGETHER, "username, password"), auth=None),
     bad_failover("failover-bad-input-password-without-username",
@@ -517,18 +498,15 @@ BAD_MODULE_INPUTS = [
                  ("validate_certs", "not a valid boolean")),
     bad_precheck(
         "precheck-bad-input-ca-path-missing", {"api_url": SimUrl("https"), "ca_path": "/nonexistent/ocp-ca.pem"},
-        ("ca_path",), auth="aksk",
-        bug="a ca_path that does not exist crashes the module: requests raises OSError('Could not find a suitable TLS CA "
-            "certificate bundle, invalid path: ...'), which is not a RequestException, so client.OcpClient._request lets "
-            "it escape (traceback) instead of failing with a message naming ca_path"),
+        ("ca_path",), auth="aksk"),
     bad_precheck("precheck-bad-input-request-timeout-zero", {"request_timeout": 0},
                  ("request_timeout must be a positive number of seconds",)),
     bad_failover("failover-bad-input-request-timeout-negative", {"request_timeout": -1},
                  ("request_timeout must be a positive number of seconds",), auth="aksk"),
     bad_precheck("precheck-bad-input-request-timeout-not-a-number", {"request_timeout": "soon"},
                  ("request_timeout", "unable to convert to float")),
-    bad_precheck("precheck-bad-input-request-timeout-nan", {"request_timeout": "nan"}, ("request_timeout",), bug=NAN_TIMEOUT_BUG),
-    bad_failover("failover-bad-input-request-timeout-infinite", {"request_timeout": "inf"}, ("request_timeout",), bug=NAN_TIMEOUT_BUG),
+    bad_precheck("precheck-bad-input-request-timeout-nan", {"request_timeout": "nan"}, ("request_timeout",)),
+    bad_failover("failover-bad-input-request-timeout-infinite", {"request_timeout": "inf"}, ("request_timeout",)),
     bad_precheck("precheck-bad-input-unknown-option", {"colour": "red"}, ("Unsupported parameters", "colour")),
     bad_precheck("precheck-bad-input-cluster-id-missing", {"cluster_id": ABSENT},
                  ("missing required arguments: cluster_id",)),
@@ -568,20 +546,15 @@ BAD_MODULE_INPUTS = [
     bad_failover("failover-bad-input-tenants-empty", {"tenants": []}, ("tenants must list at least one tenant",)),
     bad_failover("failover-bad-input-tenants-duplicated", {"tenants": TWO_TENANTS + [{"tenant_id": OHAYO, "service_name": "B"}]},
                  ("tenants lists tenant_id %d more than once" % OHAYO,), auth="aksk"),
-    bad_failover("failover-bad-input-tenants-not-a-list", {"tenants": str(OHAYO)}, ("dictionary requested",),
-                 bug=MALFORMED_TENANTS_LEAK_BUG),
-    bad_failover("failover-bad-input-tenants-plain-ids", {"tenants": [OHAYO, SALES]}, ("tenants",), auth="aksk",
-                 bug=MALFORMED_TENANTS_LEAK_BUG),
+    bad_failover("failover-bad-input-tenants-not-a-list", {"tenants": str(OHAYO)}, ("dictionary requested",)),
+    bad_failover("failover-bad-input-tenants-plain-ids", {"tenants": [OHAYO, SALES]}, ("tenants",), auth="aksk"),
     bad_failover("failover-bad-input-tenant-without-tenant-id", {"tenants": [{"service_name": "SVC"}]},
                  ("missing required arguments: tenant_id found in tenants",), auth="aksk"),
     bad_failover("failover-bad-input-tenant-id-not-an-integer", {"tenants": [{"tenant_id": "ohayo_2"}]},
                  ("tenant_id", "unable to convert to int")),
     bad_failover("failover-bad-input-tenant-id-zero", {"tenants": [{"tenant_id": 0}]}, ("tenant_id must be a positive integer",)),
     bad_failover(
-        "failover-bad-input-tenant-id-boolean", {"tenants": [{"tenant_id": True}]}, ("tenant_id",),
-        bug="tenant_id: true is accepted as tenant 1 (Python's bool is an int, and failover.validate_request checks only "
-            "`<= 0`): the module sends GET .../tenants/1 and reports 'tenant True not found'; a wrong type should be refused "
-            "before anything is sent"),
+        "failover-bad-input-tenant-id-boolean", {"tenants": [{"tenant_id": True}]}, ("tenant_id",)),
     bad_failover("failover-bad-input-tenant-unknown-key", {"tenants": [{"tenant_id": OHAYO, "tenant_name": "ohayo_2"}]},
                  ("Unsupported parameters", "tenants.tenant_name"), auth="aksk"),
     bad_failover(
@@ -602,9 +575,7 @@ BAD_MODULE_INPUTS = [
     bad_failover("failover-bad-input-wait-sleep-not-a-number", {"wait_sleep": "often"}, ("wait_sleep", "unable to convert to float"),
                  auth="aksk"),
     bad_failover(
-        "failover-bad-input-wait-sleep-nan", {"wait_sleep": "nan"}, ("wait_sleep",),
-        bug="wait_sleep: .nan passes failover.validate_request (`<= 0` is false for NaN): the failover is submitted, then "
-            "the wait crashes in time.sleep(nan) with a traceback (tasks.TaskWaiter.wait) while OCP's tasks run on"),
+        "failover-bad-input-wait-sleep-nan", {"wait_sleep": "nan"}, ("wait_sleep",)),
     bad_failover("failover-bad-input-request-timeout-zero", {"request_timeout": 0},
                  ("request_timeout must be a positive number of seconds",)),
     bad_failover("failover-bad-input-unknown-option", {"force": True}, ("Unsupported parameters", "force"), auth="aksk"),

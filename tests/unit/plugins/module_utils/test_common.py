@@ -195,11 +195,51 @@ def test_bad_api_url_fails_clearly(api_url):
     assert "api_url must be OCP's base URL starting with http:// or https://" in caught.value.result["msg"]
 
 
-@pytest.mark.parametrize("request_timeout", [0, -1])
+@pytest.mark.parametrize("request_timeout", [0, -1, float("nan"), float("inf")])
 def test_non_positive_request_timeout_fails(request_timeout):
     with pytest.raises(ModuleExit) as caught:
         client_from_module(new_module(dict(BASIC, request_timeout=request_timeout)))
     assert "request_timeout must be a positive number" in caught.value.result["msg"]
+
+
+@pytest.mark.parametrize("args", [
+    dict(AKSK, access_key_id=""),
+    dict(BASIC, password=""),
+    {"api_url": "https://ocp.example.com:8080", "username": "", "password": ""},
+], ids=["empty-access-key-id", "empty-password", "empty-pair"])
+def test_empty_credentials_fail_before_any_request(args):
+    with pytest.raises(ModuleExit) as caught:
+        client_from_module(new_module(args))
+    assert "set either username and password" in caught.value.result["msg"]
+    assert "nothing was sent" in caught.value.result["msg"]
+
+
+def test_missing_ca_path_fails_naming_it(tmp_path):
+    missing = str(tmp_path / "no-such-ca.pem")
+    with pytest.raises(ModuleExit) as caught:
+        client_from_module(new_module(dict(BASIC, ca_path=missing)))
+    assert "ca_path %s does not exist" % missing in caught.value.result["msg"]
+
+
+def test_secrets_stay_censored_when_option_validation_itself_breaks(monkeypatch):
+    # ansible/ansible#81672: a non-dict element in a list-of-dicts option stops ansible-core collecting no_log
+    # values, so its own "bad option" failure would echo the password. OcpModule adds the secrets back.
+    censored = []
+
+    def recording_fail_json(self, msg, **result):
+        censored.append(set(self.no_log_values))
+        raise ModuleExit(True, dict(result, msg=msg))
+
+    monkeypatch.setattr(AnsibleModule, "fail_json", recording_fail_json)
+    spec = {"tenants": {"type": "list", "elements": "dict", "options": {"tenant_id": {"type": "int"}}}}
+    with patch_module_args(dict(BASIC, tenants=["2000025"])):
+        with pytest.raises(ModuleExit):
+            common.OcpModule(**ocp_module_kwargs(spec))
+    with patch_module_args(dict(BASIC, api_url="https://admin:Url-Secret-9@ocp.example.com")):
+        with pytest.raises(ModuleExit):
+            client_from_module(common.OcpModule(**ocp_module_kwargs({})))
+    assert "Adm1n-Secret!" in censored[0]
+    assert {"Adm1n-Secret!", "Url-Secret-9"} <= censored[1]
 
 
 # --- run_concurrently ---------------------------------------------------------------------------------------

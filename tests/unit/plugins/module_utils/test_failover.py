@@ -67,7 +67,18 @@ class TestValidateRequest:
 
     def test_ids_must_be_positive(self):
         problems = validate_request(0, requested(-3), 10, None)
-        assert problems == ["cluster_id must be a positive integer, got 0", "tenant_id must be a positive integer, got -3"]
+        assert problems == ["cluster_id must be a positive integer ID, got 0",
+                            "tenant_id must be a positive integer ID, got -3"]
+
+    def test_a_boolean_is_not_an_id(self):
+        # YAML `tenant_id: true` reaches the module as True, which Python counts as the int 1.
+        assert validate_request(True, requested(True), 10, None) == [
+            "cluster_id must be a positive integer ID, got True", "tenant_id must be a positive integer ID, got True"]
+
+    @pytest.mark.parametrize("value", [float("nan"), float("inf")])
+    def test_durations_must_be_finite(self, value):
+        assert validate_request(1, requested(1001), 10, value) == [
+            "wait_sleep must be a positive number of seconds, got %s" % value]
 
     def test_every_problem_is_reported_at_once(self):
         assert len(validate_request(1, requested(5, 5), -1, -1)) == 3
