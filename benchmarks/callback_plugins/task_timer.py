@@ -15,7 +15,10 @@ DOCUMENTATION = """
 name: task_timer
 type: aggregate
 short_description: write per-task wall times to the file named by OCP_BENCH_TIMES_FILE (benchmarks only)
-description: [Benchmark-only callback of oceanbase.ocp.]
+description:
+  - Benchmark-only callback of oceanbase.ocp, enabled by benchmarks/run.py.
+  - One JSON line per task result, with C(seconds) from the task's start to its result (monotonic clock) and the
+    C(started)/C(ended) epoch times, which benchmarks/run.py lines up with the OCP simulator's request log.
 """
 
 
@@ -31,18 +34,24 @@ class CallbackModule(CallbackBase):
         self._started = {}
 
     def v2_playbook_on_task_start(self, task, is_conditional):
-        self._started[task._uuid] = time.monotonic()
+        # Both clocks: the monotonic one for durations, the epoch one to compare with the simulator's log.
+        self._started[task._uuid] = (time.monotonic(), time.time())
 
     def _record(self, result, status):
         started = self._started.get(result._task._uuid)
         if not self._path or started is None:
             return
+        started_monotonic, started_epoch = started
+        entry = {"task": result._task.get_name(), "status": status, "seconds": time.monotonic() - started_monotonic,
+                 "started": started_epoch, "ended": time.time()}
         with open(self._path, "a", encoding="utf-8") as stream:
-            stream.write(json.dumps({"task": result._task.get_name(), "status": status,
-                                     "seconds": time.monotonic() - started}) + "\n")
+            stream.write(json.dumps(entry) + "\n")
 
     def v2_runner_on_ok(self, result):
         self._record(result, "ok")
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._record(result, "failed")
+
+    def v2_runner_on_skipped(self, result):
+        self._record(result, "skipped")

@@ -16,6 +16,7 @@ import time
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import run_concurrently
 
 TASK_RUNNING = "RUNNING"
 TASK_FAILED = "FAILED"
@@ -31,6 +32,10 @@ LOG_TAIL_LINES = 10
 FIRST_POLL_INTERVAL = 0.5
 POLL_INTERVAL_GROWTH = 1.5
 MAX_ADAPTIVE_POLL_INTERVAL = 1.0
+
+# A batch's tasks often finish in the same round: their details are read in parallel, but not so wide that a big
+# batch floods OCP.
+MAX_PARALLEL_DETAIL_READS = 16
 
 # HTTP answers that mean "OCP is there but cannot serve this right now": worth polling again. Transport errors
 # (no status at all, e.g. connection refused while OCP restarts) are transient too. Everything else, notably
@@ -202,9 +207,9 @@ class TaskWaiter:
     """Waits for a batch of tasks of one cluster in a single polling loop.
 
     Each round costs one list call (the cluster's RUNNING tasks with the batch's name) plus one detail GET per
-    task that left that list, so the cost of a round does not grow with the batch while tasks run. The client
-    signs every request afresh, so AK/SK signatures never go stale during a long wait. `clock` and `sleep` are
-    injectable so tests need not sleep.
+    task that left that list, read in parallel, so the cost of a round does not grow with the batch while tasks
+    run. The client signs every request afresh, so AK/SK signatures never go stale during a long wait. `clock`
+    and `sleep` are injectable so tests need not sleep.
     """
 
     def __init__(self, client, cluster_id, task_name, timeout, interval=None, clock=time.monotonic,
@@ -250,11 +255,10 @@ class TaskWaiter:
     def _poll(self, latest):
         listed = self.client.list_tasks(clusterId=self.cluster_id, name=self.task_name, status=TASK_RUNNING)
         still_running = set(task.get("id") for task in listed if task.get("status") == TASK_RUNNING)
-        for task_id in self._running_ids(latest):
-            if task_id in still_running:
-                continue
-            # Gone from the RUNNING list: most likely finished. The detail is authoritative (a task can also
-            # slip between pages of a list that changes while it is read) and carries the subtasks.
-            detail = self.client.get_task(task_id)
+        # Gone from the RUNNING list: most likely finished. The detail is authoritative (a task can also slip
+        # between pages of a list that changes while it is read) and carries the subtasks.
+        left_list = [task_id for task_id in self._running_ids(latest) if task_id not in still_running]
+        details = run_concurrently(self.client.get_task, left_list, MAX_PARALLEL_DETAIL_READS)
+        for task_id, detail in zip(left_list, details):
             if detail:
                 latest[task_id] = detail

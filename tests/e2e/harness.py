@@ -8,12 +8,23 @@ ACCESS_KEY_SECRET = "SKexample-secret-0001"
 SECRETS = (ADMIN_PASSWORD, ACCESS_KEY_SECRET)
 
 
-def assert_clean_output(run, secrets=SECRETS):
-    """No Python traceback or module crash, and no secret anywhere in what ansible printed.
+# How a module crash shows. ansible-core 2.19 hides the traceback by default and puts "Task failed: Module failed:
+# <exception>" in the result msg (the [ERROR] line printed for an ordinary fail_json says "Module failed:" too, so
+# only the result msg counts). Older versions print "MODULE FAILURE" and the traceback.
+OUTPUT_CRASH_MARKERS = ("Traceback (most recent call last)", "MODULE FAILURE")
+RESULT_CRASH_MARKERS = OUTPUT_CRASH_MARKERS + ("Module failed:",)
 
-    ansible-core 2.19 hides a module's traceback by default: a crash shows as "Module failed: ..." instead.
-    """
-    assert "Traceback (most recent call last)" not in run.output, run.output
-    assert "Module failed:" not in run.output, run.output
+
+def crashed(run):
+    """Whether a module crashed (an exception) rather than failing with a message of its own."""
+    if any(marker in run.output for marker in OUTPUT_CRASH_MARKERS):
+        return True
+    texts = [str(entry["result"].get(key, "")) for entry in run.results for key in ("msg", "module_stderr")]
+    return any(marker in text for text in texts for marker in RESULT_CRASH_MARKERS)
+
+
+def assert_clean_output(run, secrets=SECRETS):
+    """No module crash, and no secret anywhere in what ansible printed."""
+    assert not crashed(run), run.output
     for secret in secrets:
         assert secret not in run.output, f"secret leaked in output:\n{run.output}"

@@ -30,7 +30,7 @@ from typing import Callable
 
 import pytest
 import yaml
-from harness import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ADMIN_PASSWORD, ADMIN_USER, SECRETS
+from harness import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ADMIN_PASSWORD, ADMIN_USER, SECRETS, crashed
 from ocp_simulator import Simulator
 from ocp_simulator.failover import SUBTASK_NAMES
 
@@ -80,11 +80,6 @@ RUN_TIMEOUT = 600
 # What the request log must show: ANY (no constraint), NO_FAILOVER (no failover request), NOTHING (no /api request).
 ANY, NO_FAILOVER, NOTHING = "any", "no failover request", "no request at all"
 
-# ansible-core >= 2.19 hides tracebacks (DISPLAY_TRACEBACK=never): an exception that escaped a module shows only as a
-# result msg "Task failed: Module failed: <exception>" (a fail_json msg comes back as the module wrote it, although
-# the [ERROR] line printed for it says "Module failed:" too). Older versions print "MODULE FAILURE" and the traceback.
-OUTPUT_CRASH_MARKERS = ("Traceback (most recent call last)", "MODULE FAILURE")
-RESULT_CRASH_MARKERS = OUTPUT_CRASH_MARKERS + ("Module failed:",)
 TASK_HEADER = re.compile(r"^TASK \[(?P<name>.*)\] \*+$", re.MULTILINE)
 
 
@@ -861,13 +856,6 @@ def tenants_failed_over_twice(requests, tasks):
         if submitted[tenant_id] > allowed or len(tasks_of[tenant_id]) > allowed:
             twice.append(tenant_id)
     return twice
-
-
-def crashed(run):
-    if any(marker in run.output for marker in OUTPUT_CRASH_MARKERS):
-        return True
-    texts = [str(entry["result"].get(key, "")) for entry in run.results for key in ("msg", "module_stderr")]
-    return any(marker in text for text in texts for marker in RESULT_CRASH_MARKERS)
 
 
 def requested_tenants(case):
