@@ -278,7 +278,7 @@ def http_hint(status, code, auth_hint, trace_id):
     if status == 404 or code in NOT_FOUND_CODES:
         return "Check cluster_id/tenant_id (they must exist in OCP) and that api_url is OCP's base URL."
     if status == 429:
-        return "OCP rate-limited the requests and the retries did not get through; retry later or send fewer requests at once."
+        return "OCP is rate-limiting requests (HTTP 429); retry later or send fewer requests at once."
     if status is not None and status >= 500:
         if trace_id:
             return "OCP server error: quote traceId %s to find it in OCP's server log." % trace_id
@@ -495,12 +495,17 @@ class OcpClient:
         hint = API_URL_HINT
         if response.status_code >= 500:
             hint += " A proxy in front of OCP may have answered for it; retry later if OCP is restarting."
-        return self._error(method, path, message, status=response.status_code, hint=hint)
+        # A success status with an unreadable body: OCP may well have applied the request, so for a POST this is
+        # as good as a lost answer (the failover module then looks for the tasks instead of trusting either way).
+        lost = 200 <= response.status_code < 300
+        return self._error(method, path, message, status=response.status_code, hint=hint, response_lost=lost)
 
     def _expect_dict(self, method, path, data):
         if isinstance(data, dict):
             return data
-        raise self._error(method, path, "OCP answered without the expected data object", hint=API_URL_HINT)
+        # A success envelope without its data: whether a POST was applied is unknown, as for a lost answer.
+        raise self._error(method, path, "OCP answered without the expected data object", hint=API_URL_HINT,
+                          response_lost=True)
 
     def _error(self, method, path, message, **kwargs):
         """An OcpApiError about an answer: whatever OCP (or a proxy) wrote is redacted, in case it echoed a secret."""

@@ -203,9 +203,10 @@ error:
       sample: /api/v2/ob/clusters/3000010/tenants/2000025/failoverPreCheck
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
+    OcpModule,
+    id_problems,
     ocp_module_kwargs,
     run_concurrently,
     run_module,
@@ -247,22 +248,18 @@ def invalid_message(prechecks):
 def requested_tenant_ids(module):
     """The tenant IDs to check, in order; fails the module before any request if they are unusable."""
     params = module.params
-    if params["cluster_id"] <= 0:
-        module.fail_json(msg="cluster_id must be a positive OCP cluster ID, got %d." % params["cluster_id"])
+    tenant_ids = [params["tenant_id"]] if params["tenant_id"] is not None else params["tenant_ids"]
+    problems = id_problems("cluster_id", [params["cluster_id"]])
     if params["max_concurrency"] < 1:
-        module.fail_json(msg="max_concurrency must be at least 1, got %d." % params["max_concurrency"])
-    if params["tenant_id"] is not None:
-        tenant_ids = [params["tenant_id"]]
-    else:
-        tenant_ids = params["tenant_ids"]
-        if not tenant_ids:
-            module.fail_json(msg="tenant_ids must list at least one tenant ID.")
-        duplicates = sorted(set(tenant_id for tenant_id in tenant_ids if tenant_ids.count(tenant_id) > 1))
-        if duplicates:
-            module.fail_json(msg="tenant_ids lists these tenant IDs more than once: %s." % ", ".join(map(str, duplicates)))
-    non_positive = [tenant_id for tenant_id in tenant_ids if tenant_id <= 0]
-    if non_positive:
-        module.fail_json(msg="Tenant IDs must be positive OCP tenant IDs, got: %s." % ", ".join(map(str, non_positive)))
+        problems.append("max_concurrency must be at least 1, got %d" % params["max_concurrency"])
+    if not tenant_ids:
+        problems.append("tenant_ids must list at least one tenant ID")
+    duplicates = sorted(set(tenant_id for tenant_id in tenant_ids if tenant_ids.count(tenant_id) > 1))
+    if duplicates:
+        problems.append("tenant_ids lists these tenant IDs more than once: %s" % ", ".join(map(str, duplicates)))
+    problems += id_problems("tenant_id" if params["tenant_id"] is not None else "tenant_ids", tenant_ids)
+    if problems:
+        module.fail_json(msg="Invalid input, nothing was sent to OCP: %s." % "; ".join(problems))
     return tenant_ids
 
 
@@ -280,7 +277,7 @@ def run(module, client):
 
 
 def main():
-    module = AnsibleModule(
+    module = OcpModule(
         **ocp_module_kwargs(
             dict(
                 cluster_id=dict(type="int", required=True),
@@ -294,7 +291,9 @@ def main():
             supports_check_mode=True,
         )
     )
-    run_module(module, run, pool_size=max(1, module.params["max_concurrency"]))
+    # One keep-alive connection per request that can be under way at once, and no more.
+    tenant_count = len(module.params["tenant_ids"] or [module.params["tenant_id"]])
+    run_module(module, run, pool_size=max(1, min(module.params["max_concurrency"], tenant_count)))
 
 
 if __name__ == "__main__":

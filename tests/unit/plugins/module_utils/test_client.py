@@ -371,6 +371,19 @@ def test_truncated_json(server):
     assert "\n" not in str(caught.value)
 
 
+def test_unreadable_success_answer_to_the_failover_counts_as_lost(server):
+    # HTTP 200 with a broken body: OCP probably applied the failover, so the module must look for the tasks
+    # (response_lost) rather than report a plain error a rerun would not know how to treat.
+    server.reply(Reply(200, raw='{"data": {"contents": [{"id": 12022226, "tenantId'))
+    with pytest.raises(OcpApiError) as caught:
+        make_client(server.url).failover(1, [{"tenantId": 2}])
+    assert caught.value.response_lost is True
+    server.reply(Reply(502, raw=HTML_PAGE, headers={"Content-Type": "text/html"}))
+    with pytest.raises(OcpApiError) as caught:
+        make_client(server.url).failover(1, [{"tenantId": 2}])
+    assert caught.value.response_lost is False
+
+
 def test_empty_body(server):
     server.reply(Reply(200, raw=b""))
     with pytest.raises(OcpApiError) as caught:
@@ -635,7 +648,7 @@ def test_pool_serves_concurrent_requests_in_parallel(server):
     (500, "OBE21002", "Check cluster_id/tenant_id"),
     (409, "COM10003", "conflict"),
     (400, "COM10001", "check the module's parameters"),
-    (429, "COM10000", "rate-limited"),
+    (429, "COM10000", "rate-limiting"),
     (500, "COM10000", "OCP server error: quote traceId 8a4d817ee7e5aed8"),
 ])
 def test_error_hints(server, status, code, expected):

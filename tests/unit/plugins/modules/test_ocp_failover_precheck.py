@@ -168,10 +168,17 @@ def test_max_concurrency_bounds_the_pool_and_the_workers(stub, monkeypatch):
         return real(func, items, max_workers)
 
     monkeypatch.setattr(ocp_failover_precheck, "run_concurrently", spy)
-    client = stub({1: valid_result(1), 2: valid_result(2)})
-    run_module({"cluster_id": 1, "tenant_ids": [1, 2], "max_concurrency": 80})
+    client = stub({tenant_id: valid_result(tenant_id) for tenant_id in range(1, 101)})
+    run_module({"cluster_id": 1, "tenant_ids": list(range(1, 101)), "max_concurrency": 80})
     assert seen["max_workers"] == 80
     assert client.pool_size == 80
+
+
+def test_the_pool_is_no_bigger_than_the_batch(stub):
+    # A huge max_concurrency must not make the client build a huge connection pool for a few tenants.
+    client = stub({1: valid_result(1), 2: valid_result(2)})
+    run_module({"cluster_id": 1, "tenant_ids": [1, 2], "max_concurrency": 10000000})
+    assert client.pool_size == 2
 
 
 def test_valid_is_false_when_any_tenant_is_invalid(stub):
@@ -222,9 +229,10 @@ def test_check_mode_runs_the_precheck(stub):
 @pytest.mark.parametrize("args, message", [
     ({"cluster_id": 1, "tenant_ids": []}, "tenant_ids must list at least one tenant ID."),
     ({"cluster_id": 1, "tenant_ids": [3, 1, 3, 2, 1]}, "tenant_ids lists these tenant IDs more than once: 1, 3."),
-    ({"cluster_id": 1, "tenant_ids": [1, 0, -4]}, "Tenant IDs must be positive OCP tenant IDs, got: 0, -4."),
-    ({"cluster_id": 1, "tenant_id": -1}, "Tenant IDs must be positive OCP tenant IDs, got: -1."),
-    ({"cluster_id": 0, "tenant_id": 1}, "cluster_id must be a positive OCP cluster ID, got 0."),
+    ({"cluster_id": 1, "tenant_ids": [1, 0, -4]}, "tenant_ids must be a positive integer ID, got 0, -4"),
+    ({"cluster_id": 1, "tenant_id": -1}, "tenant_id must be a positive integer ID, got -1"),
+    ({"cluster_id": 1, "tenant_id": True}, "tenant_id must be a positive integer ID, got True"),
+    ({"cluster_id": 0, "tenant_id": 1}, "cluster_id must be a positive integer ID, got 0"),
     ({"cluster_id": 1, "tenant_id": 1, "max_concurrency": 0}, "max_concurrency must be at least 1, got 0."),
     ({"cluster_id": 1, "tenant_id": 1, "tenant_ids": [2]}, "parameters are mutually exclusive: tenant_id|tenant_ids"),
     ({"cluster_id": 1}, "one of the following is required: tenant_id, tenant_ids"),
