@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+import yaml
 from harness import ADMIN_PASSWORD, ADMIN_USER, assert_clean_output
 
 PRIMARY_CLUSTER = 3000010
@@ -177,3 +178,45 @@ def test_bad_role_input_is_rejected_before_anything_is_sent(simulator, run_playb
     assert_clean_output(run)
     assert "each tenant_id once" in run.output
     assert simulator.request_log() == []
+
+
+def multi_cluster_scenario():
+    """Standby tenants in two clusters (3000020 and 3000030), their primaries in PRIMARY_CLUSTER, all unreachable."""
+    scenario = role_scenario()
+    scenario["clusters"].append({"id": 3000030, "name": "ob_south", "status": "RUNNING"})
+    scenario["tenants"] += [
+        {"id": 1000201, "name": "south", "clusterId": PRIMARY_CLUSTER, "tenantRole": "PRIMARY", "reachable": False,
+         "mode": "MYSQL", "status": "NORMAL"},
+        {"id": 2000201, "name": "south_standby", "clusterId": 3000030, "tenantRole": "STANDBY",
+         "primaryTenantId": 1000201, "primaryClusterId": PRIMARY_CLUSTER, "syncScn": 0, "status": "NORMAL",
+         "mode": "MYSQL", "warnings": [], "errors": []},
+    ]
+    return scenario
+
+
+@pytest.mark.parametrize("scenario", [multi_cluster_scenario()])
+def test_one_host_per_cluster_inventory_pattern(simulator, run_playbook, ocp_env, tmp_path):
+    # The README's pattern for tenants in several clusters: each OCP cluster is an inventory host, forks run them.
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"ocp_clusters": {
+        "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "hosts": {
+            "standby-west": {"tenant_failover_cluster_id": STANDBY_CLUSTER,
+                             "tenant_failover_tenants": [{"tenant_id": t} for t in STANDBYS]},
+            "standby-south": {"tenant_failover_cluster_id": 3000030,
+                              "tenant_failover_tenants": [{"tenant_id": 2000201}]},
+        }}}), encoding="utf-8")
+    playbook = tmp_path / "failover_all.yml"
+    playbook.write_text(yaml.safe_dump([{"name": "Fail over every cluster", "hosts": "ocp_clusters",
+                                         "gather_facts": False, "roles": ["oceanbase.ocp.tenant_failover"]}]),
+                        encoding="utf-8")
+
+    run = run_playbook(playbook=playbook, env=ocp_env, auth=None, args=("-i", str(inventory), "--forks", "2"))
+
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    posts = failover_posts(simulator)
+    assert sorted(r["path"] for r in posts) == ["/api/v2/ob/clusters/%d/tenants/failover" % c
+                                                for c in (STANDBY_CLUSTER, 3000030)]
+    assert [tenant_role(simulator, t) for t in STANDBYS] == ["PRIMARY"] * 3
+    assert tenant_role(simulator, 2000201, cluster_id=3000030) == "PRIMARY"
