@@ -25,31 +25,16 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     run_concurrently,
     run_module,
 )
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_exit import ModuleExit, capture_module_exits
 
 BASIC = {"api_url": "https://ocp.example.com:8080", "username": "admin", "password": "Adm1n-Secret!"}
 AKSK = {"api_url": "https://ocp.example.com:8080", "access_key_id": "AK1", "access_key_secret": "SK-secret"}
 
 
-class ModuleExit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
-def exit_json(self, **result):
-    raise ModuleExit(False, result)
-
-
-def fail_json(self, msg, **result):
-    raise ModuleExit(True, dict(result, msg=msg))
-
-
 @pytest.fixture(autouse=True)
 def capture_exits(monkeypatch):
     """exit_json/fail_json raise ModuleExit carrying what the module would return."""
-    monkeypatch.setattr(AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(AnsibleModule, "fail_json", fail_json)
+    capture_module_exits(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

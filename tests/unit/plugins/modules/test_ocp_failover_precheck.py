@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils import common
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.modules import ocp_failover_precheck
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_exit import ModuleExit, capture_module_exits
 
 CONNECTION = {"api_url": "https://ocp.example.com:8080", "username": "admin", "password": "Adm1n-Secret!"}
 
@@ -37,21 +37,6 @@ def valid_result(tenant_id, **extra):
               "primaryTenantServiceName": None, "syncScn": 1721727753000000000, "tenantId": tenant_id, "valid": True}
     result.update(extra)
     return result
-
-
-class ModuleExit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
-def exit_json(self, **result):
-    raise ModuleExit(False, result)
-
-
-def fail_json(self, msg, **result):
-    raise ModuleExit(True, dict(result, msg=msg))
 
 
 class StubClient:
@@ -81,8 +66,7 @@ class StubClient:
 
 @pytest.fixture(autouse=True)
 def capture_exits(monkeypatch):
-    monkeypatch.setattr(AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(AnsibleModule, "fail_json", fail_json)
+    capture_module_exits(monkeypatch)
 
 
 @pytest.fixture
