@@ -8,6 +8,18 @@ ACCESS_KEY_SECRET = "SKexample-secret-0001"
 SECRETS = (ADMIN_PASSWORD, ACCESS_KEY_SECRET)
 
 
+def add_standby_batch(scenario, first_id, count, cluster_id=3000010, primary_id=1001, primary_cluster_id=3000001):
+    """Add `count` standby tenants (ids from `first_id`, names batch_00...) of one unreachable primary of the
+    default scenario to `scenario`, and return it."""
+    for index in range(count):
+        scenario["tenants"].append({
+            "id": first_id + index, "name": "batch_%02d" % index, "clusterId": cluster_id,
+            "tenantRole": "STANDBY", "primaryTenantId": primary_id, "primaryClusterId": primary_cluster_id,
+            "status": "NORMAL",
+        })
+    return scenario
+
+
 # How a module crash shows. ansible-core 2.19 hides the traceback by default and puts "Task failed: Module failed:
 # <exception>" in the result msg (the [ERROR] line printed for an ordinary fail_json says "Module failed:" too, so
 # only the result msg counts). Older versions print "MODULE FAILURE" and the traceback.

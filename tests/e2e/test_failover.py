@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from harness import ACCESS_KEY_ID, ADMIN_PASSWORD, ADMIN_USER, assert_clean_output
+from harness import ACCESS_KEY_ID, ADMIN_PASSWORD, ADMIN_USER, add_standby_batch, assert_clean_output
 
 MODULE = "oceanbase.ocp.ocp_tenant_failover"
 STANDBY_CLUSTER = 3000010
@@ -260,12 +260,7 @@ def test_transient_errors_while_waiting_are_tolerated(scenario, run_playbook, si
 
 @pytest.fixture
 def batch_scenario(scenario):
-    for index in range(BATCH_SIZE):
-        scenario["tenants"].append({
-            "id": BATCH_FIRST_ID + index, "name": "batch_%02d" % index, "clusterId": STANDBY_CLUSTER,
-            "tenantRole": "STANDBY", "primaryTenantId": 1001, "primaryClusterId": 3000001, "status": "NORMAL",
-        })
-    return scenario
+    return add_standby_batch(scenario, BATCH_FIRST_ID, BATCH_SIZE, cluster_id=STANDBY_CLUSTER)
 
 
 def test_a_batch_of_tenants_is_one_post_and_one_polling_loop(batch_scenario, run_playbook, simulator):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from harness import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ADMIN_PASSWORD, ADMIN_USER, assert_clean_output
+from harness import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ADMIN_PASSWORD, ADMIN_USER, add_standby_batch, assert_clean_output
 
 MODULE = "oceanbase.ocp.ocp_failover_precheck"
 STANDBY_CLUSTER = 3000010
@@ -65,12 +65,7 @@ def test_valid_invalid_and_warning_only_tenants(run_playbook, simulator):
 def batch_scenario(scenario):
     """The default scenario plus BATCH_SIZE standbys of unreachable primaries, each precheck taking 1.5 s."""
     scenario["timing"]["precheck_seconds"] = BATCH_PRECHECK_SECONDS
-    for index in range(BATCH_SIZE):
-        scenario["tenants"].append({
-            "id": BATCH_FIRST_ID + index, "name": "batch_%02d" % index, "clusterId": STANDBY_CLUSTER,
-            "tenantRole": "STANDBY", "primaryTenantId": 1001, "primaryClusterId": 3000001, "status": "NORMAL",
-        })
-    return scenario
+    return add_standby_batch(scenario, BATCH_FIRST_ID, BATCH_SIZE, cluster_id=STANDBY_CLUSTER)
 
 
 def test_a_batch_of_tenants_is_prechecked_concurrently(batch_scenario, run_playbook, simulator):
