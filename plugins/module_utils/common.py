@@ -103,14 +103,11 @@ def seconds_problems(name, value):
 def connection_problems(params):
     """What is wrong with the connection options that AnsibleModule's own checks let through."""
     problems = seconds_problems("request_timeout", params["request_timeout"])
-    basic = params["username"] or params["password"]
-    access_key = params["access_key_id"] or params["access_key_secret"]
+    # AnsibleModule already refused both pairs at once (OCP_MUTUALLY_EXCLUSIVE); it counts "" as set, though.
     if not (params["username"] and params["password"]) and not (params["access_key_id"] and params["access_key_secret"]):
         problems.append(
             "set either username and password (OCP_USERNAME/OCP_PASSWORD) or access_key_id and access_key_secret"
             " (OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET); empty values count as unset")
-    elif basic and access_key:
-        problems.append("username/password and access_key_id/access_key_secret exclude each other: set one pair")
     if params["ca_path"] and not os.path.exists(params["ca_path"]):
         problems.append("ca_path %s does not exist: point it at OCP's CA bundle (a PEM file or a directory)"
                         % params["ca_path"])
