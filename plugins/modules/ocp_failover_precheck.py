@@ -204,13 +204,9 @@ error:
 """
 
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
-    OcpModule,
-    id_problems,
-    ocp_module_kwargs,
-    run_concurrently,
-    run_module,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
+from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
+from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems
 
 
 def precheck_entry(tenant_id, raw):
