@@ -20,8 +20,17 @@ PRIMARY_TENANT_NOT_FOUND = "OBE26025"
 PRIMARY_TENANT_CONNECTABLE = "OBE26107"
 
 # ASSUMED codes: OCP documents the HTTP statuses but not which code comes with them.
-FAILOVER_ALREADY_RUNNING = "COM10003"
+FAILOVER_ALREADY_RUNNING = "COM10003"  # also a running switchover: any role-changing task of the tenant
 TASK_NOT_RETRYABLE = "COM10003"
+CLUSTER_NOT_FOUND = NOT_FOUND  # OCP's generic not-found code, with a message naming the cluster
+TASK_NOT_FOUND = NOT_FOUND
+NOT_STANDBY_OF_PRIMARY = PRIMARY_TENANT_NOT_FOUND  # switchover: the standby's primary is not the given tenant
+# ASSUMED: a path no controller serves. OCP's shared exception handler (the OCP Express code base) answers
+# Spring's NoHandlerFoundException without setting an error code, so the envelope carries none (null)
+# and the message Spring's handler writes; kept at 404, Spring's own status for it.
+NO_HANDLER_STATUS = 404
+NO_HANDLER_CODE = None
+NO_HANDLER_MESSAGE = "Could not find the %s method for URL %s"
 METHOD_NOT_ALLOWED = "COM10001"
 UNSUPPORTED_MEDIA_TYPE = "COM10001"
 INTERNAL_ERROR = "COM10000"
@@ -49,10 +58,11 @@ def new_server_id():
     return secrets.token_hex(5)
 
 
-def _base(status, started_at, server_id):
+def _base(status, started_at, server_id, answered_at=None):
+    """`answered_at`: the server time the answer's data stands for (default: now)."""
     return {
         "successful": 200 <= status < 300,
-        "timestamp": ocp_time(),
+        "timestamp": ocp_time(answered_at),
         "duration": max(0, int((time.time() - started_at) * 1000)),
         "status": status,
         "traceId": secrets.token_hex(8),
@@ -60,9 +70,9 @@ def _base(status, started_at, server_id):
     }
 
 
-def success_body(data, started_at, server_id, status=200):
+def success_body(data, started_at, server_id, status=200, answered_at=None):
     body = {"data": data}
-    body.update(_base(status, started_at, server_id))
+    body.update(_base(status, started_at, server_id, answered_at))
     return body
 
 
