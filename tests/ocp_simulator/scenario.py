@@ -63,8 +63,9 @@ def load_scenario(source):
     clusters = [_cluster(entry, index) for index, entry in enumerate(raw.get("clusters") or [])]
     clusters_by_id = {cluster["id"]: cluster for cluster in clusters}
     tenants = []
+    per_cluster = {}  # how many tenants each cluster has so far (the default obTenantId)
     for entry in raw.get("tenants") or []:
-        tenants.append(_tenant(entry, clusters_by_id, sum(1 for tenant in tenants if tenant["clusterId"] == entry.get("clusterId"))))
+        tenants.append(_tenant(entry, clusters_by_id, per_cluster))
     _fill_cluster_types(clusters, tenants)
     history = _history(raw.get("tasks") or [], clusters_by_id, {tenant["id"]: tenant for tenant in tenants})
     for entry in raw.get("faults") or []:
@@ -164,11 +165,13 @@ def _fill_cluster_types(clusters, tenants):
             cluster["type"] = "STANDBY" if cluster["id"] in holding_standbys else "PRIMARY"
 
 
-def _tenant(entry, clusters_by_id, index_in_cluster):
+def _tenant(entry, clusters_by_id, per_cluster):
     _require_keys("tenant", entry, ("id", "name", "clusterId"))
-    cluster = clusters_by_id.get(entry["clusterId"])
+    cluster = clusters_by_id.get(entry["clusterId"]) if isinstance(entry["clusterId"], int) else None
     if cluster is None:
         raise ValueError("tenant %s refers to unknown cluster %s" % (entry["id"], entry["clusterId"]))
+    index_in_cluster = per_cluster.get(cluster["id"], 0)
+    per_cluster[cluster["id"]] = index_in_cluster + 1
     role = entry.get("tenantRole", "STANDBY" if entry.get("primaryTenantId") is not None else "PRIMARY")
     if role not in TENANT_ROLES:
         raise ValueError("tenant %s: tenantRole must be PRIMARY or STANDBY" % entry["id"])
