@@ -76,7 +76,7 @@ def test_scale(big):
     print("  task detail: %.4f s; refresh() with nothing due: %.1f us" % (detail_seconds, refresh_seconds * 1e6))
     assert max(post_seconds, tasks_seconds, tenants_seconds) < BOUND_SECONDS
     assert refresh_seconds < 0.001  # settled and pending tasks cost nothing until an event is due
-    # A second batch for the same tenants conflicts, all or nothing, and is as quick to refuse.
+    # A second batch for the same tenants conflicts: all or nothing, no task added.
     response = session.post(sim.url + "/api/v2/ob/clusters/2/tenants/failover", json=body, timeout=120)
     assert response.status_code == 409
     assert len(sim.state.tasks) == BATCH + HISTORY
