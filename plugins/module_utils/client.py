@@ -4,32 +4,22 @@
 """Client for the OceanBase Cloud Platform (OCP) REST API v2.
 
 One ``requests.Session`` per retry policy (keep-alive, a connection pool sized for the caller's concurrency),
-Basic or AK/SK (``OCP-ACCESS-KEY-HMACSHA1``) authentication, parsing of OCP's response envelope and a single
-error type, :class:`OcpApiError`, whose text is one actionable line. Every OCP API path the collection uses is
-in this file.
+Basic or AK/SK authentication (the signing is in auth.py), parsing of OCP's response envelope into data or the
+one error type, :class:`OcpApiError` (errors.py), whose text is one actionable line. Every OCP API path the
+collection uses is in this file.
 """
 
 from __future__ import absolute_import, division, print_function
 
-import base64
-import email.utils
-import hashlib
-import hmac
 import json
-import re
 import time
 import traceback
 
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import urlsplit
 
 try:
     import urllib3
-    from urllib3.exceptions import (
-        InsecureRequestWarning,
-        NewConnectionError,
-        ProtocolError,
-        ReadTimeoutError,
-    )
+    from urllib3.exceptions import InsecureRequestWarning
     from urllib3.util.retry import Retry
 except ImportError:
     HAS_URLLIB3 = False
@@ -42,14 +32,25 @@ else:
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from requests.auth import AuthBase, HTTPBasicAuth
+    from requests.auth import HTTPBasicAuth
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    AuthBase = object
 else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.auth import OcpAccessKeyAuth
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
+    ACCESS_KEY_AUTH_HINT,
+    API_URL_HINT,
+    BASIC_AUTH_HINT,
+    REDACTED,
+    OcpApiError,
+    html_title,
+    http_hint,
+    transport_failure,
+)
 
 
 # Sent (and signed) on every request so OCP's audit log shows where a call came from.
@@ -71,16 +72,6 @@ TASK_PATH = "/api/v2/tasks/instances/%d"
 TASKS_PATH = "/api/v2/tasks/instances"
 SUBTASK_LOG_PATH = "/api/v2/tasks/instances/%d/subtasks/%d/log"
 
-BASIC_AUTH_HINT = "Check username/password (or OCP_USERNAME/OCP_PASSWORD)."
-ACCESS_KEY_AUTH_HINT = (
-    "Check access_key_id/access_key_secret (or OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET) and that this host's "
-    "clock is within 15 minutes of OCP's (signed requests carry a Date)."
-)
-API_URL_HINT = "Check that api_url points at OCP itself (e.g. https://ocp.example.com:8080), not at a proxy or login page."
-NETWORK_HINT = "Check api_url and the network (DNS, firewall, proxy) between this host and OCP."
-TLS_HINT = "Set ca_path to the CA bundle that signed OCP's certificate, or validate_certs: false for a test OCP."
-NOT_FOUND_CODES = frozenset(["OBE21002", "COM10002"])
-REDACTED = "********"
 
 
 def rate_limit_reset_seconds(value, now):
@@ -97,86 +88,6 @@ def rate_limit_reset_seconds(value, now):
         seconds -= now
     return max(seconds, 0.0)
 
-
-def content_md5(body):
-    """Upper-case hex MD5 of the exact body bytes, "" without a body (OCP's signing rule)."""
-    if not body:
-        return ""
-    if not isinstance(body, bytes):
-        body = body.encode("utf-8")
-    return hashlib.md5(body).hexdigest().upper()
-
-
-def canonical_query(query):
-    """OCP's canonical query: keys sorted, RFC 3986-encoded, the values of a repeated key joined as ``a=1,2``."""
-    values_by_key = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        values_by_key.setdefault(key, []).append(quote(value, safe="-_.~"))
-    return "&".join(
-        "%s=%s" % (quote(key, safe="-_.~"), ",".join(values)) for key, values in sorted(values_by_key.items())
-    )
-
-
-def string_to_sign(method, body_md5, content_type, date, host, ocp_headers, path, query):
-    """The text OCP's AK/SK scheme signs; ``ocp_headers`` is a mapping of the ``x-ocp-*`` headers.
-
-    The header part keeps its line even when there are no ``x-ocp-*`` headers (OCP's published vectors).
-    """
-    header_lines = "\n".join(
-        "%s:%s" % (name, value) for name, value in sorted((name.lower(), value) for name, value in ocp_headers.items())
-    )
-    resource = path + ("?" + canonical_query(query) if query else "")
-    return "\n".join([method.upper(), body_md5, content_type, date, host, header_lines, resource])
-
-
-def sign(secret, text):
-    """base64(HMAC-SHA1(secret, text))."""
-    digest = hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
-def host_header(url):
-    """The Host header for ``url`` as http.client would send it: the port only when it is not the default."""
-    parts = urllib3.util.parse_url(url)
-    default_port = {"http": 80, "https": 443}.get(parts.scheme)
-    if parts.port is None or parts.port == default_port:
-        return parts.host
-    return "%s:%d" % (parts.host, parts.port)
-
-
-class OcpAccessKeyAuth(AuthBase):
-    """OCP's ``OCP-ACCESS-KEY-HMACSHA1`` signature over the exact prepared request.
-
-    Runs when requests prepares a request, so each request, and so each poll, gets a fresh ``Date``; OCP rejects
-    a Date more than 15 minutes from its clock. ``clock`` returns epoch seconds (tests pin it).
-    """
-
-    def __init__(self, access_key_id, access_key_secret, clock=time.time):
-        self.access_key_id = access_key_id
-        self._secret = access_key_secret
-        self._clock = clock
-
-    def __repr__(self):
-        return "OcpAccessKeyAuth(access_key_id=%r)" % self.access_key_id
-
-    def __call__(self, request):
-        # Pin the Host header to the value we sign: urllib3 then sends it as is.
-        request.headers["Host"] = host_header(request.url)
-        request.headers["Date"] = email.utils.formatdate(self._clock(), usegmt=True)
-        url = urlsplit(request.url)
-        ocp_headers = dict((name, value) for name, value in request.headers.items() if name.lower().startswith("x-ocp-"))
-        text = string_to_sign(
-            request.method,
-            content_md5(request.body),
-            request.headers.get("Content-Type", ""),
-            request.headers["Date"],
-            request.headers["Host"],
-            ocp_headers,
-            url.path or "/",
-            url.query,
-        )
-        request.headers["Authorization"] = "OCP-ACCESS-KEY-HMACSHA1 %s:%s" % (self.access_key_id, sign(self._secret, text))
-        return request
 
 
 class OcpRetry(Retry):
@@ -215,128 +126,6 @@ def retry_policy(max_retries, backoff_factor):
         return OcpRetry(backoff_jitter=backoff_factor, **options)
     except TypeError:  # urllib3 < 2 has no backoff_jitter
         return OcpRetry(**options)
-
-
-def one_line(text):
-    """Collapse whitespace so an error message stays on one line."""
-    return re.sub(r"\s+", " ", str(text)).strip()
-
-
-class OcpApiError(Exception):
-    """The one error type of the client; ``str()`` is one line: what failed and what to do about it.
-
-    ``response_lost`` is True when the request may have reached OCP but no answer came back (read timeout,
-    connection dropped after sending), as opposed to never sent (refused, DNS, TLS) or answered with an error.
-    """
-
-    def __init__(self, method, path, message, status=None, code=None, trace_id=None, hint="", response_lost=False):
-        self.method = method
-        self.path = path
-        self.message = one_line(message)
-        self.status = status
-        self.code = None if code is None else str(code)
-        self.trace_id = trace_id
-        self.hint = hint
-        self.response_lost = response_lost
-        super().__init__(self.render())
-
-    def render(self):
-        parts = ["%s %s failed:" % (self.method, self.path)]
-        if self.status is not None:
-            parts.append("HTTP %d" % self.status)
-        message = self.message.rstrip(".")  # the sentence goes on with the traceId
-        parts.append("%s: %s" % (self.code, message) if self.code else message)
-        text = " ".join(parts)
-        if self.trace_id:
-            text += " (traceId %s)" % self.trace_id
-        if not text.endswith("."):
-            text += "."
-        if self.hint:
-            text += " " + self.hint
-        return text
-
-    def __str__(self):
-        return self.render()
-
-    def to_dict(self):
-        return dict(
-            status=self.status,
-            code=self.code,
-            message=self.message,
-            trace_id=self.trace_id,
-            method=self.method,
-            path=self.path,
-        )
-
-
-def http_hint(status, code, auth_hint, trace_id):
-    """What to do about an OCP error answer, given its HTTP status and OCP error code."""
-    if status == 401:
-        return auth_hint
-    if status == 403:
-        return "The OCP user lacks permission for this operation (failovers and their prechecks need permission to modify tenants)."
-    if status == 404 or code in NOT_FOUND_CODES:
-        return "Check cluster_id/tenant_id (they must exist in OCP) and that api_url is OCP's base URL."
-    if status == 429:
-        return "OCP is rate-limiting requests (HTTP 429); retry later or send fewer requests at once."
-    if status is not None and status >= 500:
-        if trace_id:
-            return "OCP server error: quote traceId %s to find it in OCP's server log." % trace_id
-        return "OCP server error: see OCP's server log."
-    if status == 409:
-        return "OCP reports a conflict: another operation may be running on this tenant."
-    if status is not None and status >= 400:
-        return "OCP rejected the request: check the module's parameters."
-    return ""
-
-
-def html_title(text):
-    match = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
-    return one_line(match.group(1))[:80] if match else ""
-
-
-def transport_failure(exc, timeout, where):
-    """(message, hint, response_lost) for an exception raised by requests before any answer came back.
-
-    ``where`` names the server (scheme://host:port) for the message.
-    """
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error with %s: %s" % (where, root_cause(exc)), TLS_HINT, False
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "could not connect to %s within %g s" % (where, timeout), NETWORK_HINT, False
-    if isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(reason, ReadTimeoutError):
-        return "no answer from %s within %g s (request_timeout)" % (where, timeout), NETWORK_HINT + " Raise request_timeout if OCP is slow.", True
-    if isinstance(reason, NewConnectionError):
-        return "could not connect to %s: %s" % (where, root_cause(exc)), NETWORK_HINT, False
-    if isinstance(exc, requests.exceptions.InvalidURL):
-        return "invalid URL: %s" % root_cause(exc), "Check api_url.", False
-    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)) or isinstance(reason, ProtocolError):
-        return "the connection was lost before OCP answered: %s" % root_cause(exc), NETWORK_HINT, True
-    # Anything else may have happened after the request went out: never claim it did not reach OCP.
-    return "request failed: %s" % root_cause(exc), NETWORK_HINT, True
-
-
-def root_cause(exc):
-    """The innermost useful text of a chain of requests/urllib3 exceptions, e.g. "[Errno 111] Connection refused"."""
-    seen = set()
-    current = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        nested = getattr(current, "reason", None)
-        if nested is None and current.args and isinstance(current.args[0], BaseException):
-            nested = current.args[0]
-        if nested is None:
-            nested = current.__cause__ or current.__context__
-        if not isinstance(nested, BaseException):
-            break
-        current = nested
-    text = str(current)
-    # urllib3 prefixes the connection object's repr: keep what the OS said.
-    text = re.sub(r"^<[^>]*>:\s*", "", text)
-    return one_line(text)[:300]
 
 
 class OcpClient:

@@ -18,9 +18,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
     HAS_URLLIB3,
     REQUESTS_IMPORT_ERROR,
     URLLIB3_IMPORT_ERROR,
-    OcpApiError,
     OcpClient,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 
 # Basic (username + password) and AK/SK (access_key_id + access_key_secret) authentication exclude each other.
 OCP_MUTUALLY_EXCLUSIVE = [

@@ -9,7 +9,7 @@ The pure planning rules it applies live in failover.py, the task waiter in tasks
 
 from __future__ import absolute_import, division, print_function
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import NOT_FOUND_CODES, OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import NOT_FOUND_CODES, OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import run_concurrently
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import (
     ACTION_ALREADY_PRIMARY,

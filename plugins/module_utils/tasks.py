@@ -15,7 +15,7 @@ import time
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import run_concurrently
 
 TASK_RUNNING = "RUNNING"

@@ -305,7 +305,7 @@ polls:
 
 import time
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import validate_request
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover_runner import (

@@ -25,23 +25,23 @@ import pytest
 import requests
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils import client as client_module
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
-    ACCESS_KEY_AUTH_HINT,
-    BASIC_AUTH_HINT,
-    MAX_SERVER_REQUESTED_WAIT,
+from ansible_collections.oceanbase.ocp.plugins.module_utils.auth import (
     OcpAccessKeyAuth,
-    OcpApiError,
-    OcpClient,
-    OcpRetry,
     canonical_query,
     content_md5,
     host_header,
-    rate_limit_reset_seconds,
-    retry_policy,
     sign,
     string_to_sign,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
+    MAX_SERVER_REQUESTED_WAIT,
+    OcpClient,
+    OcpRetry,
+    rate_limit_reset_seconds,
+    retry_policy,
     validate_api_url,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import ACCESS_KEY_AUTH_HINT, BASIC_AUTH_HINT, OcpApiError
 
 PASSWORD = "Pa55-w0rd!secret"
 SECRET_KEY = "SK-very-secret-0001"

@@ -14,7 +14,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils import common
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError, OcpClient
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     OCP_MUTUALLY_EXCLUSIVE,
     OCP_REQUIRED_ONE_OF,

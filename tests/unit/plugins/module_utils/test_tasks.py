@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import (
     MAX_ADAPTIVE_POLL_INTERVAL,
     TaskWaiter,

@@ -13,7 +13,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils import common
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.modules import ocp_failover_precheck
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_exit import ModuleExit, capture_module_exits
 

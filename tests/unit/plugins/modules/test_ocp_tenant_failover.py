@@ -11,7 +11,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.modules import ocp_tenant_failover as module_under_test
 
 CLUSTER_ID = 1
