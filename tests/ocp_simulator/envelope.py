@@ -13,17 +13,21 @@ NOT_FOUND = "COM10002"
 NOT_LOGGED_IN = "IAM10000"
 BAD_CREDENTIALS = "IAM10004"
 NOT_AUTHORIZED = "IAM11000"
-TENANT_NOT_FOUND = "OBE21002"
+TENANT_NOT_FOUND = "OBE21002"  # tenant {name} not found in cluster {id}: a tenant not in the path's cluster
+TENANT_ID_NOT_FOUND = "OBE21003"  # tenant with this id does not exist: a body's tenant id known nowhere
+TENANT_STATUS_NOT_ALLOWED = "OBE21005"  # operation not allowed in the tenant's current status
+CLUSTER_NOT_FOUND = "OBE11001"  # cluster with this id does not exist
+TASK_NOT_FOUND = "TSK10001"  # task does not exist
+TASK_STATE_NOT_ALLOWED = "TSK10007"  # operation not allowed in the task's state
 TENANT_ROLE_NOT_ALLOWED = "OBE26013"
 TENANT_UNAVAILABLE = "OBE26021"
 PRIMARY_TENANT_NOT_FOUND = "OBE26025"
 PRIMARY_TENANT_CONNECTABLE = "OBE26107"
 
-# ASSUMED codes: OCP documents the HTTP statuses but not which code comes with them.
-FAILOVER_ALREADY_RUNNING = "COM10003"  # also a running switchover: any role-changing task of the tenant
-TASK_NOT_RETRYABLE = "COM10003"
-CLUSTER_NOT_FOUND = NOT_FOUND  # OCP's generic not-found code, with a message naming the cluster
-TASK_NOT_FOUND = NOT_FOUND
+# ASSUMED: which documented code (and HTTP status) comes with which refusal; OCP's error table lists the
+# codes, not the endpoints or statuses that use them.
+FAILOVER_ALREADY_RUNNING = TENANT_STATUS_NOT_ALLOWED  # 409: a tenant (either of a pair) has a running failover/switchover
+TASK_NOT_RETRYABLE = TASK_STATE_NOT_ALLOWED  # 409: retry of a task that is not FAILED
 NOT_STANDBY_OF_PRIMARY = PRIMARY_TENANT_NOT_FOUND  # switchover: the standby's primary is not the given tenant
 # ASSUMED: a path no controller serves. OCP's shared exception handler (the OCP Express code base) answers
 # Spring's NoHandlerFoundException without setting an error code, so the envelope carries none (null)

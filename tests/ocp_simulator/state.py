@@ -28,8 +28,9 @@ DEFAULT_EXECUTOR = "127.0.0.1"  # the executor of seeded tasks (run-time tasks: 
 
 # Tenant fields OCP documents (NOTES.md, confirmed), in the order the detail shows them; clusterType
 # (the type of the tenant's cluster) follows clusterName.
-TENANT_FIELDS = ("id", "name", "clusterId", "clusterName", "clusterType", "obTenantId", "mode", "status", "locked",
-                 "readonly", "obVersion", "primaryZone", "zones")
+TENANT_FIELDS = ("id", "name", "clusterId", "clusterName", "obClusterId", "clusterType", "obTenantId", "mode", "status",
+                 "locked", "readonly", "obVersion", "primaryZone", "zones")
+TENANT_LIST_OMITS = ("zones",)  # list entries carry the detail's scalar fields only (OCP's tenant list reference)
 # ASSUMED: no OCP doc shows these; the tenant's role and, for a standby, its primary tenant
 # (shown only with options.expose_tenant_role: true).
 TENANT_ROLE_FIELD = "tenantRole"
@@ -245,7 +246,7 @@ class State:
     def _tenant(self, tenant_id):
         tenant = self.tenants.get(tenant_id)
         if tenant is None:
-            raise ApiError(404, envelope.TENANT_NOT_FOUND, "Tenant %s not found." % tenant_id)
+            raise ApiError(404, envelope.TENANT_ID_NOT_FOUND, "Tenant with id %s does not exist." % tenant_id)
         return tenant
 
     def _visible_task(self, task_id, now):
@@ -260,14 +261,14 @@ class State:
     def cluster_view(self, cluster):
         return {field: cluster[field] for field in CLUSTER_FIELDS}
 
-    def tenant_view(self, tenant):
+    def tenant_view(self, tenant, omit=()):
         cluster = self.clusters[tenant["clusterId"]]
         view = {}
         for field in TENANT_FIELDS:
-            if field == "clusterName":
-                view[field] = cluster["name"]
-            elif field == "clusterType":
-                view[field] = cluster["type"]
+            if field in omit:
+                continue
+            if field in ("clusterName", "obClusterId", "clusterType"):
+                view[field] = cluster[{"clusterName": "name", "clusterType": "type"}.get(field, field)]
             elif field == "zones":
                 view[field] = [dict(zone) if isinstance(zone, dict) else zone for zone in tenant["zones"]]
             else:
@@ -279,14 +280,17 @@ class State:
                     view[field] = tenant[field]
         return view
 
-    def _task_view(self, task, now):
-        """A task as the task list and detail show it, in the shape options.task_shape says."""
+    def _task_view(self, task, now, entry=False):
+        """A task as the task detail and retry (or, `entry`, the task list) show it, in the shape
+        options.task_shape says: nested (WrappedTaskInstance, BasicTaskInstance) or flat (TaskInstance)."""
         if self.options["task_shape"] == "flat":
             return task.flat_view(now)
         cluster = self.clusters.get(task.cluster_id)
         tenant = self.tenants.get(task.tenant_id)
         cluster_ref = {field: cluster[field] for field in TASK_CLUSTER_FIELDS} if cluster else {"id": task.cluster_id}
         tenant_ref = {field: tenant[field] for field in TASK_TENANT_FIELDS} if tenant else {"id": task.tenant_id}
+        if entry:
+            return task.basic_view(now, cluster_ref, tenant_ref)
         return task.nested_view(now, cluster_ref, tenant_ref)
 
     def get_cluster(self, cluster_id):
@@ -316,7 +320,7 @@ class State:
                 and (not modes or tenant["mode"] in modes)
                 and (not statuses or tenant["status"] in statuses)
             ]
-            return paginate(found, self.tenant_view, page)
+            return paginate(found, lambda tenant: self.tenant_view(tenant, omit=TENANT_LIST_OMITS), page)
 
     def get_task(self, task_id):
         with self.lock:
@@ -343,7 +347,7 @@ class State:
                     and (not cluster_names or any(name_matches(name, self._cluster_name(task)) for name in cluster_names))
                     and (tenant_name is None or self._tenant_name(task) == tenant_name)
                 ]
-            return paginate(found, lambda task: self._task_view(task, now), page)
+            return paginate(found, lambda task: self._task_view(task, now, entry=True), page)
 
     def _cluster_name(self, task):
         cluster = self.clusters.get(task.cluster_id)
@@ -544,7 +548,7 @@ class State:
         return task
 
     def retry_task(self, task_id, take_task_failure):
-        """Resume a FAILED task from its failed subtask; returns (answer time, flat TaskInstance)."""
+        """Resume a FAILED task from its failed subtask; returns (answer time, the task as its detail shows it)."""
         with self.lock:
             now = self.refresh()
             task = self._visible_task(task_id, now)
@@ -559,7 +563,7 @@ class State:
             task.operation = "RETRY"
             task.subtask_operations[position] = "RETRY"
             self._register(task, effects)
-            return now, task.flat_view(now)
+            return now, self._task_view(task, now)  # the retry answers a WrappedTaskInstance, as the detail
 
     def subtask_log(self, task_id, subtask_id):
         with self.lock:

@@ -18,6 +18,7 @@ TASK_TYPE = "MANUAL"
 TASK_DEFINITION_ID = -1
 SUBTASK_TIMEOUT_SECONDS = failover.SUBTASK_TIMEOUT_SECONDS
 TERMINAL_STATUSES = ("SUCCESSFUL", "FAILED")
+BASIC_SUBTASK_FIELDS = ("id", "name", "description", "status", "operation")  # BasicSubtaskInstance
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,24 @@ class Task:
         if status in TERMINAL_STATUSES:
             view["finishTime"] = ocp_time(self.finish_at)
         view["subtasks"] = self.subtask_views(now)
+        return view
+
+    def basic_view(self, now, cluster, tenant):
+        """BasicTaskInstance, a task list entry in OCP's reference: nested cluster/tenant/creator, no
+        type/operation/executor/createTime/taskDefinitionId, and BasicSubtaskInstances (no graph)."""
+        status = self.status(now)
+        view = {
+            "id": self.id,
+            "name": self.kind.name,
+            "cluster": cluster,
+            "tenant": tenant,
+            "creator": dict(self.creator),
+            "status": status,
+            "startTime": ocp_time(self.created_at),
+        }
+        if status in TERMINAL_STATUSES:
+            view["finishTime"] = ocp_time(self.finish_at)
+        view["subtasks"] = [{key: subtask[key] for key in BASIC_SUBTASK_FIELDS} for subtask in self.subtask_views(now)]
         return view
 
     # ----- logs

@@ -78,7 +78,7 @@ def test_error_envelope_shape(api):
     body = response.json()
     assert set(body) == {"successful", "timestamp", "duration", "status", "traceId", "server", "error"}
     assert body["status"] == 404
-    assert body["error"] == {"code": "COM10002", "message": body["error"]["message"], "target": None, "subErrors": []}
+    assert body["error"] == {"code": "OBE11001", "message": body["error"]["message"], "target": None, "subErrors": []}
 
 
 def test_paging(api):
@@ -127,8 +127,8 @@ def test_clusters(api):
 
 def test_tenant_detail(api):
     tenant = api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, OHAYO_2))
-    assert set(tenant) == {"id", "name", "clusterId", "clusterName", "clusterType", "obTenantId", "mode", "status",
-                           "locked", "readonly", "obVersion", "primaryZone", "zones"}
+    assert set(tenant) == {"id", "name", "clusterId", "clusterName", "obClusterId", "clusterType", "obTenantId", "mode",
+                           "status", "locked", "readonly", "obVersion", "primaryZone", "zones"}
     assert (tenant["name"], tenant["clusterName"], tenant["clusterType"]) == ("ohayo_2", "OB424_A", "STANDBY")
     # Documented: no tenant-level role (the model knows it, from the scenario's tenantRole).
     assert not {"tenantRole", "primaryTenantId", "primaryClusterId"} & set(tenant)
@@ -148,12 +148,12 @@ def test_tenant_role_fields_only_with_expose_tenant_role():
     for internal in ("reachable", "primaryReachable", "warnings", "errors", "serviceName", "syncScn", "syncLagSeconds"):
         assert internal not in tenant
     assert primary["tenantRole"] == "PRIMARY" and "primaryTenantId" not in primary
-    assert listed == [tenant]
+    assert listed == [{key: value for key, value in tenant.items() if key != "zones"}]  # list entries: no zones
 
 
 def test_tenant_404s(api):
     response = api.get("/api/v2/ob/clusters/42/tenants/%d" % OHAYO_2)
-    assert response.status_code == 404 and error_of(response) == "COM10002"
+    assert response.status_code == 404 and error_of(response) == "OBE11001"
     response = api.get("/api/v2/ob/clusters/%d/tenants/%d" % (PRIMARY_CLUSTER, OHAYO_2))
     assert response.status_code == 404 and error_of(response) == "OBE21002"
 
@@ -220,7 +220,7 @@ def test_precheck_follows_primary_reachability_patches(api, sim):
 
 def test_precheck_404s(api):
     response = api.post(PRECHECK % (42, OHAYO_2))
-    assert response.status_code == 404 and error_of(response) == "COM10002"
+    assert response.status_code == 404 and error_of(response) == "OBE11001"
     response = api.post(PRECHECK % (PRIMARY_CLUSTER, OHAYO_2))
     assert response.status_code == 404 and error_of(response) == "OBE21002"
 
@@ -264,7 +264,7 @@ def test_failover_is_all_or_nothing(api, sim):
     response = api.failover(STANDBY_CLUSTER, OHAYO_2, REPORTS)
     assert response.status_code == 400 and error_of(response) == "OBE26013"
     response = api.failover(42, OHAYO_2)
-    assert response.status_code == 404 and error_of(response) == "COM10002"
+    assert response.status_code == 404 and error_of(response) == "OBE11001"
     assert sim.state.tasks == {}
 
 
@@ -332,7 +332,7 @@ def test_running_task_shows_progress_and_blocks_a_second_failover(slow_sim):
     assert set(statuses.values()) == {"PENDING"}
     response = api.failover(STANDBY_CLUSTER, OHAYO_2)
     assert response.status_code == 409
-    assert error_of(response) == "COM10003"
+    assert error_of(response) == "OBE21005"
     assert slow_sim.state.tenants[OHAYO_2]["tenantRole"] == "STANDBY"
 
 
@@ -355,7 +355,7 @@ def test_task_list_filters_and_order(api):
     assert ids(name="Failover tenant", tenantId=SALES_2, size=1) == [second]
     assert api.get("/api/v2/tasks/instances", params={"tenantId": "x"}).status_code == 400
     response = api.get("/api/v2/tasks/instances/1")
-    assert response.status_code == 404 and error_of(response) == "COM10002"
+    assert response.status_code == 404 and error_of(response) == "TSK10001"
 
 
 def test_subtask_log(api):
@@ -388,7 +388,7 @@ def test_failed_task_then_retry(api, sim):
     # A failed failover does not block a retry, and a retry is refused for a task that is not FAILED.
     retried = api.data("POST", "/api/v2/tasks/instances/%d/retry" % task_id)
     assert retried["status"] == "RUNNING" and "finishTime" not in retried
-    assert (retried["operation"], retried["tenantId"]) == ("RETRY", OHAYO_2)  # flat, as the other POST answers
+    assert (retried["operation"], retried["tenant"]["id"]) == ("RETRY", OHAYO_2)  # a WrappedTaskInstance, as the detail
     task = wait_for_task(api, task_id, "SUCCESSFUL")
     assert task["operation"] == "RETRY"
     assert next(subtask for subtask in task["subtasks"] if subtask["id"] == failed["id"])["runTime"] == 2

@@ -51,8 +51,9 @@ def test_switchback_history():
     started = time.time()
     with Simulator(scenario_file("switchback.yml")) as sim:
         api = OcpClient(sim.url)
-        history = api.data("GET", TASKS, params={"tenantId": OHAYO_2})["contents"]
-        assert [(task["name"], task["status"]) for task in history] == [(SWITCHOVER, "SUCCESSFUL"), (FAILOVER, "SUCCESSFUL")]
+        entries = api.data("GET", TASKS, params={"tenantId": OHAYO_2})["contents"]
+        assert [(task["name"], task["status"]) for task in entries] == [(SWITCHOVER, "SUCCESSFUL"), (FAILOVER, "SUCCESSFUL")]
+        history = [api.task(entry["id"]) for entry in entries]
         switchover, failover = history
         assert failover["id"] < switchover["id"] < FIRST_RUNTIME_TASK_ID
         assert abs(epoch(failover["createTime"]) - (started - 2 * 86400)) < 5
@@ -77,7 +78,8 @@ def test_switchback_history():
 def test_half_done_failover_and_its_retry():
     with Simulator(scenario_file("half_done_failover.yml")) as sim:
         api = OcpClient(sim.url)
-        [task] = api.data("GET", TASKS, params={"tenantId": OHAYO_2, "name": FAILOVER})["contents"]
+        [entry] = api.data("GET", TASKS, params={"tenantId": OHAYO_2, "name": FAILOVER})["contents"]
+        task = api.task(entry["id"])
         assert task["status"] == "FAILED" and task["operation"] == "EXECUTE"
         assert statuses(task) == {"Reset log restore source": "SUCCESSFUL", "Failover to primary tenant": "SUCCESSFUL",
                                   "Upgrade tenant data version": "SUCCESSFUL", "Create tenant service name": "FAILED",
@@ -139,7 +141,7 @@ def test_seeded_tasks_get_ids_by_creation_time_and_finish_before_the_start():
     ])
     with Simulator(scenario) as sim:
         api = OcpClient(sim.url)
-        newest, oldest = api.data("GET", TASKS)["contents"]
+        newest, oldest = [api.task(entry["id"]) for entry in api.data("GET", TASKS)["contents"]]
         assert (newest["tenant"]["id"], oldest["tenant"]["id"]) == (SALES_2, OHAYO_2)
         assert (oldest["id"], newest["id"]) == (FIRST_RUNTIME_TASK_ID - 2, FIRST_RUNTIME_TASK_ID - 1)
         # Subtask ids are unique and below the run-time ones.
@@ -187,9 +189,9 @@ def test_only_a_failed_task_can_be_retried(slow_sim):
     task_id = api.failover(STANDBY_CLUSTER, OHAYO_2).json()["data"]["contents"][0]["id"]
     response = api.post(TASKS + "/%d/retry" % task_id)
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "COM10003" and "RUNNING" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == "TSK10007" and "RUNNING" in response.json()["error"]["message"]
     response = api.post(TASKS + "/99/retry")
-    assert response.status_code == 404 and response.json()["error"]["code"] == "COM10002"
+    assert response.status_code == 404 and response.json()["error"]["code"] == "TSK10001"
 
 
 def test_retry_fails_again_while_the_fault_still_applies(api, sim):
@@ -226,7 +228,7 @@ def test_tasks_are_recorded_late():
         created = api.failover(STANDBY_CLUSTER, OHAYO_2).json()["data"]["contents"][0]
         assert created["status"] == "RUNNING"
         response = api.get(TASKS + "/%d" % created["id"])
-        assert response.status_code == 404 and response.json()["error"]["code"] == "COM10002"
+        assert response.status_code == 404 and response.json()["error"]["code"] == "TSK10001"
         assert api.data("GET", TASKS, params={"tenantId": OHAYO_2})["contents"] == []
         # OCP's own state knows the task: a second failover of the tenant conflicts.
         assert api.failover(STANDBY_CLUSTER, OHAYO_2).status_code == 409

@@ -70,7 +70,7 @@ def test_unknown_cluster_tenant_and_path_are_told_apart_by_code(api):
     assert {kind: response.status_code for kind, response in cases.items()} == dict.fromkeys(cases, 404)
     errors = {kind: response.json()["error"] for kind, response in cases.items()}
     assert {kind: error["code"] for kind, error in errors.items()} == {
-        "cluster": "COM10002", "tenant": "OBE21002", "path": None, "task": "COM10002"}
+        "cluster": "OBE11001", "tenant": "OBE21002", "path": None, "task": "TSK10001"}
     assert "Cluster 42" in errors["cluster"]["message"] and "Task instance 1" in errors["task"]["message"]
     assert all(response.json()["successful"] is False for response in cases.values())
 

@@ -124,9 +124,9 @@ def test_precheck_role_error_as_http_error():
 
 
 @pytest.mark.parametrize("path, body, status, code", [
-    (PRECHECK % (42, BILLING), pair(BILLING, BILLING_2), 404, "COM10002"),
+    (PRECHECK % (42, BILLING), pair(BILLING, BILLING_2), 404, "OBE11001"),
     (PRECHECK % (STANDBY_CLUSTER, BILLING), pair(BILLING, BILLING_2), 404, "OBE21002"),
-    (PRECHECK % (PRIMARY_CLUSTER, BILLING), pair(BILLING, 424242), 404, "OBE21002"),
+    (PRECHECK % (PRIMARY_CLUSTER, BILLING), pair(BILLING, 424242), 404, "OBE21003"),  # a standby id known nowhere
     (PRECHECK % (PRIMARY_CLUSTER, BILLING), {"tenantId": BILLING}, 400, "COM10001"),
     (PRECHECK % (PRIMARY_CLUSTER, BILLING), pair(SALES, BILLING_2), 400, "COM10001"),
     (PRECHECK % (PRIMARY_CLUSTER, BILLING), pair(BILLING, True), 400, "COM10001"),
@@ -228,7 +228,7 @@ def test_running_role_changing_task_conflicts(slow_sim):
     patch_tenant(slow_sim, AUDIT, reachable=True)
     api.data("POST", SWITCHOVER % (PRIMARY_CLUSTER, BILLING), json=pair(BILLING, BILLING_2))
     response = api.post(BATCH % PRIMARY_CLUSTER, json={"tenantParamList": [pair(AUDIT, AUDIT_2), pair(BILLING, BILLING_2)]})
-    assert response.status_code == 409 and error(response)[0] == "COM10003"
+    assert response.status_code == 409 and error(response)[0] == "OBE21005"
     assert len(slow_sim.state.tasks) == 1  # all or nothing: no task for audit either
     assert api.post(BATCH % PRIMARY_CLUSTER, json={"tenantParamList": [pair(AUDIT, AUDIT_2)]}).status_code == 200
     # A running switchover blocks a failover of its standby, and a running failover blocks a switchover.
@@ -237,7 +237,7 @@ def test_running_role_changing_task_conflicts(slow_sim):
              json={"failoverTenantItemList": [{"tenantId": OHAYO_2}]})
     patch_tenant(slow_sim, OHAYO, reachable=True)
     response = api.post(SWITCHOVER % (PRIMARY_CLUSTER, OHAYO), json=pair(OHAYO, OHAYO_2))
-    assert response.status_code == 409 and error(response)[0] == "COM10003"
+    assert response.status_code == 409 and error(response)[0] == "OBE21005"
 
 
 def test_switchover_subtask_failure_then_retry(api, sim):
@@ -282,7 +282,7 @@ def test_batch_switchover_is_all_or_nothing(api, sim):
     response = api.post(BATCH % STANDBY_CLUSTER, json={"tenantParamList": [pair(BILLING, BILLING_2)]})
     assert response.status_code == 404 and error(response)[0] == "OBE21002"  # the primary is not in the path's cluster
     response = api.post(BATCH % 42, json={"tenantParamList": [pair(BILLING, BILLING_2)]})
-    assert response.status_code == 404 and error(response)[0] == "COM10002"
+    assert response.status_code == 404 and error(response)[0] == "OBE11001"
     assert sim.state.tasks == {}
 
 
