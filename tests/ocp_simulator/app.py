@@ -17,7 +17,7 @@ from http import HTTPStatus
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import envelope
+from . import alarms, envelope
 from .auth import presented_scheme
 from .envelope import ApiError
 from .faults import default_error_code
@@ -213,6 +213,10 @@ def create_app(backend):
     def retry_task(task_id):
         return ok(backend.model.retry_task(_path_id(task_id, "id")))
 
+    @app.get("/api/v2/alarm/alarms")
+    def list_alarms():
+        return ok(_paged(backend.alarms.find(**alarms.query_filters(request.args)), max_size=alarms.MAX_PAGE_SIZE))
+
     # ----- control API (no auth, never logged, never faulted)
 
     @app.get("/_sim/requests")
@@ -261,6 +265,26 @@ def create_app(backend):
     def sim_state():
         return _json(backend.model.dump())
 
+    @app.get("/_sim/alarms")
+    def sim_alarms():
+        return _json({"alarms": backend.alarms.dump()})
+
+    @app.post("/_sim/alarms")
+    def sim_raise_alarm():
+        try:
+            return _json(backend.alarms.raise_alarm(_control_body()))
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
+
+    @app.patch("/_sim/alarms/<int:alarm_id>")
+    def sim_patch_alarm(alarm_id):
+        try:
+            return _json(backend.alarms.patch(alarm_id, _control_body()))
+        except KeyError:
+            return _json({"error": "alarm %s not found" % alarm_id}, 404)
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
+
     return app
 
 
@@ -302,9 +326,9 @@ def _tenant_filters():
     return {"names": _list_arg("name"), "modes": _list_arg("mode"), "statuses": _list_arg("status")}
 
 
-def _paged(items):
+def _paged(items, max_size=MAX_PAGE_SIZE):
     page = _int_arg("page", 1, minimum=1)
-    size = _int_arg("size", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
+    size = _int_arg("size", DEFAULT_PAGE_SIZE, minimum=1, maximum=max_size)
     for sort in reversed(request.args.getlist("sort")):
         field, _comma, direction = sort.partition(",")
         if direction.lower() not in ("", "asc", "desc") or any(field not in item for item in items):

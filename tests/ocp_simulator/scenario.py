@@ -12,6 +12,7 @@ import time
 
 import yaml
 
+from .alarms import Alarms
 from .failover import SUBTASK_NAMES
 from .faults import validate_rule
 
@@ -25,7 +26,7 @@ DEFAULT_ZONES = ["zone1", "zone2", "zone3"]
 TENANT_ROLES = ("PRIMARY", "STANDBY")
 PERMISSIONS = ("read", "write")
 
-_TOP_LEVEL_KEYS = {"users", "access_keys", "timing", "clusters", "tenants", "faults", "options"}
+_TOP_LEVEL_KEYS = {"users", "access_keys", "timing", "clusters", "tenants", "faults", "options", "alarms"}
 
 
 def load_scenario(source):
@@ -53,6 +54,7 @@ def load_scenario(source):
         tenants.append(_tenant(entry, clusters_by_id, sum(1 for tenant in tenants if tenant["clusterId"] == entry.get("clusterId"))))
     for entry in raw.get("faults") or []:
         validate_rule(copy.deepcopy(entry))
+    Alarms().reset(raw.get("alarms") or [], tenants, clusters)  # validates them
 
     _require_unique("user", [user["username"] for user in users])
     _require_unique("access key", [key["access_key_id"] for key in access_keys])
@@ -66,6 +68,7 @@ def load_scenario(source):
         "tenants": tenants,
         "faults": list(raw.get("faults") or []),
         "options": _merged(DEFAULT_OPTIONS, raw.get("options") or {}, "options"),
+        "alarms": copy.deepcopy(list(raw.get("alarms") or [])),
     }
 
 
