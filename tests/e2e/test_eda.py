@@ -237,8 +237,8 @@ def test_active_alarm_in_execute_mode_fails_the_tenant_over_once(simulator, star
 def test_repeated_alarms_for_a_tenant_run_once_within_the_throttle(simulator, start_rulebook):
     rulebook = start_rulebook()  # check mode, 10 minutes: each run prechecks once, so runs can be counted
 
-    for _ in range(3):
-        rulebook.post(readme_alarm(FIRST))
+    for repeat in range(3):
+        rulebook.post(readme_alarm(FIRST, summary="repeat %d" % repeat))
     rulebook.post(readme_alarm(SECOND))  # another tenant: a throttle of its own
     output = rulebook.wait_runs(2)
 
