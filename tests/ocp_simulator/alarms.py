@@ -13,7 +13,7 @@ import datetime
 import threading
 
 from . import envelope
-from .envelope import ApiError, ocp_time
+from .envelope import ApiError
 
 FIRST_ALARM_ID = 800001
 # OCP documents 200 as the largest page of this list (most of its other lists allow 2000).
@@ -27,8 +27,14 @@ SETTABLE = ("id", "alarmType", "level", "status", "scope", "appType", "target", 
 DEFAULTS = {"level": 2, "status": "Active", "scope": "ObTenant", "appType": "OB", "description": "", "summary": ""}
 
 
+def alarm_time():
+    """Now, as OCP writes alarm times: UTC with `Z` and microseconds, e.g. 2020-12-03T01:45:04.048708Z."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
 def tenant_target(cluster_name, tenant_name, ob_tenant_id):
-    """ASSUMED label names; the target's `ob_cluster=..:tenant_name=..:ob_tenant_id=..` form is OCP's (NOTES.md)."""
+    """The target `ob_cluster=..:tenant_name=..` is OCP's form (docs/ocp-api.md; the `:ob_tenant_id=..` part is from
+    NOTES.md, unconfirmed). ASSUMED: the labels mapping holds ob_cluster, tenant_name and ob_tenant_id."""
     labels = {"ob_cluster": cluster_name, "tenant_name": tenant_name, "ob_tenant_id": str(ob_tenant_id)}
     return "ob_cluster=%s:tenant_name=%s:ob_tenant_id=%s" % (cluster_name, tenant_name, ob_tenant_id), labels
 
@@ -58,7 +64,7 @@ class Alarms:
             if alarm["id"] in self._alarms:
                 raise ValueError("alarm %s already exists" % alarm["id"])
             self._next_id = max(self._next_id, alarm["id"]) + 1
-            now = ocp_time()
+            now = alarm_time()
             alarm.setdefault("activeAt", now)
             alarm["updatedAt"] = now
             self._alarms[alarm["id"]] = alarm
@@ -75,7 +81,7 @@ class Alarms:
             alarm = self._alarms[alarm_id]
             updated = self._validated(dict(_settable(alarm), **fields))
             updated["id"] = alarm_id
-            updated["updatedAt"] = ocp_time()
+            updated["updatedAt"] = alarm_time()
             if updated["status"] == "Active" and alarm["status"] != "Active" and "activeAt" not in fields:
                 updated["activeAt"] = updated["updatedAt"]
             if updated["status"] == "Inactive":
