@@ -184,15 +184,22 @@ def start_rulebook(eda_env, tmp_path):
     started = []
 
     def start(variables=None, rulebook=RULEBOOK, wait=True, args=()):
-        variables = dict(variables or {})
-        variables.setdefault("ocp_eda_port", free_port())
-        workdir = tmp_path / ("rulebook%d" % len(started))
-        workdir.mkdir()
-        process = Rulebook(workdir, rulebook, variables, eda_env, args)
-        started.append(process)
-        if wait:
-            process.wait_listening()
-        return process
+        for attempt in range(3):  # a free port can be taken by another test between free_port() and the bind
+            chosen = dict(variables or {})
+            chosen.setdefault("ocp_eda_port", free_port())
+            workdir = tmp_path / ("rulebook%d" % len(started))
+            workdir.mkdir()
+            process = Rulebook(workdir, rulebook, chosen, eda_env, args)
+            started.append(process)
+            if not wait:
+                return process
+            try:
+                process.wait_listening()
+                return process
+            except AssertionError:
+                if attempt == 2 or "address already in use" not in process.output().lower():
+                    raise
+        raise AssertionError("not reached")
 
     yield start
     for process in started:
