@@ -507,8 +507,10 @@ def test_source_with_wrong_credentials_keeps_the_secret_out_of_its_log(simulator
     ({"api_url": "URL", "standby_of": [{"tenant_name": "t"}]}, {"OCP_USERNAME": "a", "OCP_PASSWORD": ADMIN_PASSWORD},
      "standby_of[0] must have exactly"),
     ({"api_url": "ftp://ocp"}, {"OCP_USERNAME": "a", "OCP_PASSWORD": ADMIN_PASSWORD}, "must be OCP's base URL"),
+    ({"api_url": "URL", "intervall": 5}, {"OCP_USERNAME": "a", "OCP_PASSWORD": ADMIN_PASSWORD},
+     "unknown option(s) intervall"),
 ], ids=["no-url", "half-basic", "both-auths", "bad-validate-certs", "missing-ca", "zero-interval", "bad-standby-of",
-        "bad-url"])
+        "bad-url", "unknown-option"])
 def test_source_refuses_bad_options_before_sending_anything(simulator, source_main, monkeypatch, args, env, message):
     for name in [n for n in os.environ if n.startswith("OCP_")]:
         monkeypatch.delenv(name)

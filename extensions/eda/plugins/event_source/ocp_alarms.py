@@ -182,16 +182,16 @@ def _positive_id(name, value):
 
 def settings(args, environ):
     """The source's settings from its arguments and the OCP_* environment; ValueError names what is wrong."""
+    problems = []
     unknown = sorted(set(args) - OPTIONS - {"eda_feedback_queue"})
     if unknown:
-        raise ValueError("unknown option(s) %s; the options are %s" % (", ".join(unknown), ", ".join(sorted(OPTIONS))))
+        problems.append("unknown option(s) %s (the options are %s)" % (", ".join(unknown), ", ".join(sorted(OPTIONS))))
     values = {}
     for option, variable in CONNECTION_OPTIONS.items():
         value = args.get(option)
         if value is None or value == "":
             value = environ.get(variable) or None  # an empty variable counts as unset, as for the modules
         values[option] = value
-    problems = []
     if not values["api_url"]:
         problems.append("api_url (or OCP_API_URL) is required")
     basic = values["username"] or values["password"]
