@@ -17,11 +17,11 @@ from http import HTTPStatus
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import envelope
+from . import alarms, envelope
 from .auth import presented_scheme
 from .envelope import ApiError
 from .faults import default_error_code
-from .state import Page
+from .state import Page, paginate
 
 LOG = logging.getLogger("ocp_simulator")
 
@@ -248,6 +248,11 @@ def create_app(backend):
         answered_at, task = backend.model.retry_task(_path_id(task_id, "id"), backend.fault_rules.take_task_failure)
         return ok(task, answered_at)
 
+    @app.get("/api/v2/alarm/alarms")
+    def list_alarms():
+        return ok(paginate(backend.alarms.find(**alarms.query_filters(request.args)), lambda alarm: alarm,
+                           _page_args(max_size=alarms.MAX_PAGE_SIZE)))
+
     # ----- control API (no auth, never logged, never faulted)
 
     @app.get("/_sim/requests")
@@ -310,6 +315,26 @@ def create_app(backend):
     def sim_state():
         return _json(backend.model.dump())
 
+    @app.get("/_sim/alarms")
+    def sim_alarms():
+        return _json({"alarms": backend.alarms.dump()})
+
+    @app.post("/_sim/alarms")
+    def sim_raise_alarm():
+        try:
+            return _json(backend.alarms.raise_alarm(_control_body()))
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
+
+    @app.patch("/_sim/alarms/<int:alarm_id>")
+    def sim_patch_alarm(alarm_id):
+        try:
+            return _json(backend.alarms.patch(alarm_id, _control_body()))
+        except KeyError:
+            return _json({"error": "alarm %s not found" % alarm_id}, 404)
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
+
     return app
 
 
@@ -351,7 +376,7 @@ def _tenant_filters():
     return {"names": _list_arg("name"), "modes": _list_arg("mode"), "statuses": _list_arg("status")}
 
 
-def _page_args():
+def _page_args(max_size=MAX_PAGE_SIZE):
     """page (1-based), size (max 2000) and sort=field,asc|desc (repeatable) of a list request."""
     sorts = []
     for sort in request.args.getlist("sort"):
@@ -360,7 +385,7 @@ def _page_args():
             raise ApiError(400, envelope.INVALID_PARAMETER, "Invalid parameter sort: %r." % sort)
         sorts.append((field, direction.lower() == "desc"))
     return Page(number=_int_arg("page", 1, minimum=1),
-                size=_int_arg("size", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE), sorts=tuple(sorts))
+                size=_int_arg("size", DEFAULT_PAGE_SIZE, minimum=1, maximum=max_size), sorts=tuple(sorts))
 
 
 def _executor():

@@ -11,6 +11,7 @@ import os
 
 import yaml
 
+from .alarms import Alarms
 from .faults import validate_rule
 from .tasks import ALL_SUBTASK_NAMES, KINDS_BY_NAME, SWITCHOVER
 
@@ -38,8 +39,7 @@ DEFAULT_ZONES = ["zone1", "zone2", "zone3"]
 TENANT_ROLES = ("PRIMARY", "STANDBY")
 PERMISSIONS = ("read", "write")
 
-_TOP_LEVEL_KEYS = {"users", "access_keys", "timing", "clusters", "tenants", "faults", "options"}
-_TOP_LEVEL_KEYS = _TOP_LEVEL_KEYS | {"tasks"}  # seeded task history (kept on its own line: other keys join above)
+_TOP_LEVEL_KEYS = {"users", "access_keys", "timing", "clusters", "tenants", "faults", "options", "alarms", "tasks"}
 
 
 def load_scenario(source):
@@ -70,6 +70,7 @@ def load_scenario(source):
     history = _history(raw.get("tasks") or [], clusters_by_id, {tenant["id"]: tenant for tenant in tenants})
     for entry in raw.get("faults") or []:
         validate_rule(copy.deepcopy(entry))
+    Alarms().reset(raw.get("alarms") or [], tenants, clusters)  # validates them
 
     _require_unique("user", [user["username"] for user in users])
     _require_unique("access key", [key["access_key_id"] for key in access_keys])
@@ -84,6 +85,7 @@ def load_scenario(source):
         "faults": list(raw.get("faults") or []),
         "options": updated_options(DEFAULT_OPTIONS, raw.get("options") or {}),
         "tasks": history,
+        "alarms": copy.deepcopy(list(raw.get("alarms") or [])),
     }
 
 
