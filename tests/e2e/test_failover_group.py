@@ -7,7 +7,9 @@ cluster's POST, clusters in parallel, untargeted tenants untouched.
 
 from __future__ import annotations
 
+import itertools
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -56,8 +58,10 @@ def ocp_env(simulator):
 @pytest.fixture
 def run_group(run_playbook, ocp_env, tmp_path):
     """Run oceanbase.ocp.failover_group over an oceanbase.ocp.ocp inventory file (options as a dict)."""
+    numbers = itertools.count(1)
+
     def run(limit, inventory=None, check=False, extra_inventory=None):
-        path = tmp_path / "fleet.ocp.yml"
+        path = tmp_path / ("fleet%d.ocp.yml" % next(numbers))  # one file per run: runs may go in parallel
         path.write_text(yaml.safe_dump(dict({"plugin": "oceanbase.ocp.ocp"}, **(inventory or {}))), encoding="utf-8")
         args = ["-i", str(path), "-f", "10"]
         if extra_inventory:
@@ -197,3 +201,19 @@ def test_refusals_send_nothing(simulator, run_group, limit, extra, message):
     assert run.rc != 0
     assert message in run.output.replace("\n", " ").replace("  ", " ")
     assert failover_posts(simulator) == [] and prechecks(simulator) == {}
+
+
+def test_sliced_like_awx_never_splits_a_cluster(simulator, run_group):
+    """AWX job slicing gives each slice every Nth host of the inventory. With one host per cluster, two slices run
+    at once and each cluster still gets exactly one failover request."""
+    hosts = ["ob_dr", "ob_west"]  # the cluster hosts of the inventory, in its order
+    slices = [",".join(hosts[index::2]) for index in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda limit: run_group(limit, inventory={"host_per": "cluster",
+                                                                       "tenant_roles": ["STANDBY"]}), slices))
+    for run in runs:
+        assert run.rc == 0, run.output
+        assert_clean_output(run)
+    posts = failover_posts(simulator)
+    assert sorted(cluster_of_post(entry) for entry in posts) == [WEST, DR]
+    assert all(role(simulator, tenant_id) == "PRIMARY" for tenant_id in list(WEST_STANDBYS) + list(DR_STANDBYS))
