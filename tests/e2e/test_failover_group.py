@@ -20,7 +20,7 @@ PRIMARY_CLUSTER, WEST, DR = 3000010, 3000020, 3000030
 WEST_STANDBYS = {2000101: "app0_standby", 2000102: "app1_standby", 2000103: "app2_standby"}
 DR_STANDBYS = {2000201: "dr0_standby", 2000202: "dr1_standby"}
 SUBTASK_SECONDS = 0.5  # a failover task takes 5 subtasks: 2.5 s
-REPORT = "Report the batch of each targeted host"
+REPORT = "Report the batch of every targeted host"
 
 
 def group_scenario(primary_reachable=()):
@@ -103,9 +103,10 @@ def role(simulator, tenant_id):
 
 
 def reports(run):
-    """{host: (status, msg)} of the playbook's last task, which every targeted host runs."""
-    return dict((entry["host"], (entry["status"], entry["result"].get("msg")))
-                for entry in run.results if entry["task"] == REPORT)
+    """{host: line} of the closing table (one line per targeted host, after a header)."""
+    lines = run.task(REPORT)["msg"]
+    assert lines[0].split() == ["HOST", "CLUSTER", "BATCH", "(RUN", "ON", "HOST)"]
+    return dict((line.split()[0], " ".join(line.split()[1:])) for line in lines[1:])
 
 
 def test_one_cluster_one_post_prechecks_first_others_untouched(simulator, run_group):
@@ -121,12 +122,11 @@ def test_one_cluster_one_post_prechecks_first_others_untouched(simulator, run_gr
     assert role(simulator, 2000101) == role(simulator, 2000102) == "PRIMARY"
     assert role(simulator, 2000103) == "STANDBY"
     assert all(role(simulator, tenant_id) == "STANDBY" for tenant_id in DR_STANDBYS)
-    assert reports(run) == {
-        "ob_west.app0_standby": ("ok", "Tenant app0_standby (2000101) failed over in the batch of cluster ob_west "
-                                       "(3000020, 2 tenant(s)), run on host ob_west.app0_standby."),
-        "ob_west.app1_standby": ("ok", "Tenant app1_standby (2000102) failed over in the batch of cluster ob_west "
-                                       "(3000020, 2 tenant(s)), run on host ob_west.app0_standby."),
-    }
+    assert reports(run) == {"ob_west.app0_standby": "ob_west failed over (ob_west.app0_standby)",
+                            "ob_west.app1_standby": "ob_west failed over (ob_west.app0_standby)"}
+    # The role ran once, on the cluster's first targeted host; no other host ran a task of it.
+    role_hosts = set(entry["host"] for entry in run.results if entry["task"].startswith("oceanbase.ocp.tenant_failover : "))
+    assert role_hosts == {"ob_west.app0_standby"}
 
 
 def test_two_clusters_one_post_each_in_parallel(simulator, run_group):
@@ -145,8 +145,9 @@ def test_two_clusters_one_post_each_in_parallel(simulator, run_group):
     # In parallel: the second cluster's POST came while the first cluster's failover tasks (2.5 s) still ran.
     assert abs(by_cluster[WEST]["time"] - by_cluster[DR]["time"]) < 5 * SUBTASK_SECONDS
     assert all(role(simulator, tenant_id) == "PRIMARY" for tenant_id in list(WEST_STANDBYS) + list(DR_STANDBYS))
-    assert all(status == "ok" for status, dummy in reports(run).values())
-    assert len(reports(run)) == 5
+    assert reports(run) == dict(
+        [("ob_west.%s" % name, "ob_west failed over (ob_west.app0_standby)") for name in WEST_STANDBYS.values()]
+        + [("ob_dr.%s" % name, "ob_dr failed over (ob_dr.dr0_standby)") for name in DR_STANDBYS.values()])
     assert "ob_dr                    3000030    2        ob_dr.dr0_standby" in run.output
 
 
@@ -157,7 +158,8 @@ def test_check_mode_prechecks_every_cluster_and_submits_nothing(simulator, run_g
     assert failover_posts(simulator) == []
     assert sorted(prechecks(simulator)) == sorted(list(WEST_STANDBYS) + list(DR_STANDBYS))
     assert all(role(simulator, tenant_id) == "STANDBY" for tenant_id in list(WEST_STANDBYS) + list(DR_STANDBYS))
-    assert all("prechecked (check mode, nothing submitted)" in msg for dummy, msg in reports(run).values())
+    assert len(reports(run)) == 5
+    assert all("prechecked (check mode, nothing submitted)" in line for line in reports(run).values())
 
 
 @pytest.mark.parametrize("scenario", [group_scenario(primary_reachable=[2000201])], ids=["dr0-primary-alive"])
@@ -170,12 +172,16 @@ def test_a_blocked_cluster_stops_alone(simulator, run_group):
     assert all(role(simulator, tenant_id) == "PRIMARY" for tenant_id in WEST_STANDBYS)
     assert all(role(simulator, tenant_id) == "STANDBY" for tenant_id in DR_STANDBYS)
     assert "OBE26107" in run.output
+    assert "Failover NOT started" in run.output  # the role's gate, on the host that ran ob_dr's batch
     result = reports(run)
-    assert result["ob_dr.dr1_standby"][0] == "failed"
-    assert ("the batch of cluster ob_dr (3000030), run on host ob_dr.dr0_standby, stopped before its end"
-            in result["ob_dr.dr1_standby"][1])
-    assert "ob_dr.dr0_standby" not in result  # the host that ran the batch failed in the role itself
-    assert all(result[host][0] == "ok" for host in result if host.startswith("ob_west."))
+    for name in DR_STANDBYS.values():
+        assert result["ob_dr.%s" % name] == ("ob_dr STOPPED before its end, see the output of ob_dr.dr0_standby above "
+                                             "(ob_dr.dr0_standby)")
+    for name in WEST_STANDBYS.values():
+        assert result["ob_west.%s" % name] == "ob_west failed over (ob_west.app0_standby)"
+    recap = run.stdout.split("PLAY RECAP")[1]
+    assert re.search(r"^ob_dr\.dr0_standby\s+:.* failed=1 ", recap, re.M), recap
+    assert re.search(r"^ob_west\.app0_standby\s+:.* failed=0 ", recap, re.M), recap
 
 
 def test_cluster_hosts_for_job_slicing(simulator, run_group):
@@ -185,8 +191,7 @@ def test_cluster_hosts_for_job_slicing(simulator, run_group):
     posts = failover_posts(simulator)
     assert sorted(cluster_of_post(entry) for entry in posts) == [WEST, DR]
     assert sorted(tenant for entry in posts for tenant in submitted(entry)) == sorted(list(WEST_STANDBYS) + list(DR_STANDBYS))
-    assert reports(run)["ob_dr"] == ("ok", "The tenants of cluster host ob_dr failed over in the batch of cluster "
-                                           "ob_dr (3000030, 2 tenant(s)), run on host ob_dr.")
+    assert reports(run) == {"ob_dr": "ob_dr failed over (ob_dr)", "ob_west": "ob_west failed over (ob_west)"}
 
 
 @pytest.mark.parametrize("limit, extra, message", [
