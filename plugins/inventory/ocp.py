@@ -282,10 +282,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         queries = [(cluster_id, name) for cluster_id in clusters_to_read for name in ROLE_CHANGING_TASK_NAMES]
         answers = run_concurrently(lambda query: client.list_tasks(clusterId=query[0], name=query[1]),
                                    queries, MAX_PARALLEL_TASK_LISTS)
-        tasks_by_cluster = {}
-        for (cluster_id, dummy), raw_tasks in zip(queries, answers):
-            tasks_by_cluster.setdefault(cluster_id, []).extend(normalize_tasks(raw_tasks))
-        return tenant_records(raw_tenants, clusters, tasks_by_cluster)
+        tasks = [task for raw_tasks in answers for task in normalize_tasks(raw_tasks)]
+        return tenant_records(raw_tenants, clusters, tasks)
 
     def _populate(self, tenants, api_url):
         selected = [tenant for tenant in tenants if role_selected(tenant["tenant_role"], self.get_option("tenant_roles"))]
@@ -351,13 +349,20 @@ def role_selected(role, roles):
     return not roles or (role or ROLE_UNKNOWN) in roles
 
 
-def tenant_records(raw_tenants, clusters, tasks_by_cluster):
-    """Plain records of the tenants (JSON, for the cache), with their roles by tenant_role's evidence rules."""
+def tenant_records(raw_tenants, clusters, tasks):
+    """Plain records of the tenants (JSON, for the cache), with their roles by tenant_role's evidence rules.
+
+    ``tasks`` are normalised role-changing tasks; each tenant is judged on its own (tenant ids are unique in OCP),
+    so that thousands of tenants and tasks stay linear.
+    """
+    tasks_by_tenant = {}
+    for task in tasks:
+        tasks_by_tenant.setdefault(task.get("tenant_id"), []).append(task)
     records = []
     for raw in raw_tenants:
         cluster_id = cluster_of(raw)
         tenant_id = int(raw["id"])
-        evidence = tenant_role(tenant_id, raw, tasks_by_cluster.get(cluster_id, []))
+        evidence = tenant_role(tenant_id, raw, tasks_by_tenant.get(tenant_id, []))
         records.append({
             "cluster_id": cluster_id,
             "cluster_name": clusters.get(cluster_id) or raw.get("clusterName") or str(cluster_id),

@@ -51,7 +51,7 @@ def test_tenant_records_roles_from_field_then_latest_task_never_guessed():
         # c: its latest failover is still running: no evidence.
         {"id": 3, "name": "Failover tenant", "status": "RUNNING", "clusterId": 3000010, "tenantId": 13},
     ])
-    records = tenant_records(raw_tenants, {3000010: "ob_dr"}, {3000010: tasks})
+    records = tenant_records(raw_tenants, {3000010: "ob_dr"}, tasks)
     assert [(record["tenant_name"], record["tenant_role"], record["tenant_role_source"]) for record in records] == [
         ("a", "STANDBY", "tenant"), ("b", "STANDBY", "tasks"), ("c", None, "none"), ("d", None, "none")]
     assert records[1] == {"cluster_id": 3000010, "cluster_name": "ob_dr", "tenant_id": 12, "tenant_name": "b",
@@ -60,7 +60,7 @@ def test_tenant_records_roles_from_field_then_latest_task_never_guessed():
 
 
 def test_tenant_records_cluster_name_from_the_entry_when_the_cluster_list_lacks_it():
-    records = tenant_records([{"id": 5, "name": "x", "clusterId": 7, "clusterName": "remote"}], {}, {})
+    records = tenant_records([{"id": 5, "name": "x", "clusterId": 7, "clusterName": "remote"}], {}, [])
     assert records[0]["cluster_name"] == "remote"
 
 
@@ -69,7 +69,7 @@ def test_tenant_and_cluster_hosts():
         {"id": 12, "name": "b", "clusterId": 3000010, "tenantRole": "PRIMARY"},
         {"id": 11, "name": "a", "clusterId": 3000010, "tenantRole": "STANDBY"},
         {"id": 21, "name": "a", "clusterId": 3000020},
-    ], {3000010: "ob-dr", 3000020: "ob_main"}, {})
+    ], {3000010: "ob-dr", 3000020: "ob_main"}, [])
     hosts = list(tenant_hosts(records))
     assert [(name, groups) for name, dummy, groups in hosts] == [
         ("ob-dr.a", ["ocp_cluster_ob-dr", "ocp_role_standby"]),  # the plugin sanitises group names
