@@ -67,7 +67,7 @@ FOLLOW_INTERVAL = 1.0
 # How long the task list is followed after OCP answered the request with a server error (5xx), at most wait_timeout.
 # Unlike a lost answer, OCP did answer, and most likely created nothing; but it may have recorded tasks before
 # failing, so look for a while rather than once, and never resubmit.
-SERVER_ERROR_FOLLOW_SECONDS = 30.0
+SERVER_ERROR_FOLLOW_SECONDS = 30
 
 
 class Operation:
@@ -178,7 +178,7 @@ class RoleChangeRun:
 
     def failure_from(self, error):
         """An OCP error that ends the run: once a request was sent or a task followed, say so with every task."""
-        message = _sentence(error)
+        message = str(error)
         if self.request_sent:
             message += (" A %s request was sent before this error; check OCP's task list before doing anything else"
                         " (a rerun reads OCP's state afresh)." % self.op.name)
@@ -341,10 +341,10 @@ class RoleChangeRun:
 
     def refusal_message(self, pending, error):
         if error.status is None:
-            return ("The %s request for tenants %s never reached OCP, so nothing was submitted: %s"
-                    % (self.op.name, _join(plan.tenant_id for plan in pending), error))
-        message = ("OCP refused the %s request for tenants %s, so nothing was submitted: %s"
-                   % (self.op.name, _join(plan.tenant_id for plan in pending), error))
+            return ("The %s request for %s never reached OCP, so nothing was submitted: %s"
+                    % (self.op.name, _tenants([plan.tenant_id for plan in pending]), error))
+        message = ("OCP refused the %s request for %s, so nothing was submitted: %s"
+                   % (self.op.name, _tenants([plan.tenant_id for plan in pending]), error))
         others = self.followed()
         if others:
             message += " Tasks followed for the other tenants: %s." % describe_plans(others)
@@ -380,11 +380,11 @@ class RoleChangeRun:
                 what = "The answer to the %s request was lost (%s)" % (self.op.name, error)
             else:
                 what = "OCP answered the %s request with a server error (%s)" % (self.op.name, error)
-            message = ("%s, and in the %s seconds since OCP's task list has shown no %s task for tenants"
-                       " %s: the outcome is unknown. This run did not submit again, and must not be resubmitted by"
+            message = ("%s, and in the %g seconds since OCP's task list has shown no %s task for %s: the"
+                       " outcome is unknown. This run did not submit again, and must not be resubmitted by"
                        " hand: look in OCP for tasks named %s of cluster %s for these tenants. A rerun reads OCP's"
                        " state afresh and attaches to any task that has appeared."
-                       % (what, patience, self.op.name, _join(plan.tenant_id for plan in waiting),
+                       % (what, patience, self.op.name, _tenants([plan.tenant_id for plan in waiting]),
                           " or ".join(repr(name) for name in self.op.task_names), self.cluster_id))
             if read_error is not None:
                 message += " The last read of the task list failed: %s" % read_error
@@ -670,6 +670,11 @@ def _newest_by_tenant(tasks, tenant_ids):
 
 def _join(values):
     return ", ".join(str(value) for value in values)
+
+
+def _tenants(tenant_ids):
+    """ "tenant 1" or "tenants 1, 2", for messages."""
+    return ("tenant %s" if len(tenant_ids) == 1 else "tenants %s") % _join(tenant_ids)
 
 
 def _sentence(error):

@@ -227,7 +227,7 @@ def test_a_refusal_is_reported_and_nothing_is_followed(run_playbook, simulator):
     run = run_playbook([failover("refused", [OHAYO], wait_timeout=SHORT_WAIT)])
     assert run.rc != 0
     message = run.task("refused")["msg"]
-    assert "OCP refused the failover request for tenants %d, so nothing was submitted" % OHAYO in message
+    assert "OCP refused the failover request for tenant %d, so nothing was submitted" % OHAYO in message
     assert "HTTP 409" in message
     assert len(failover_posts(simulator)) == 1
 
