@@ -43,6 +43,9 @@ SWITCHOVER_SUBTASKS = (
     ("Update tenant info", 2),
 )
 LISTED_POSITIONS = {FAILOVER: (1, 0, 3, 4, 2), SWITCHOVER: (2, 0, 1)}
+# Subtask id offsets by graph position: like the sample's ids (13025787, 13025788, 13025785, 13025786, 13025789),
+# neither do they follow the graph.
+ID_OFFSETS = {FAILOVER: (2, 3, 0, 1, 4), SWITCHOVER: (1, 0, 2)}
 SUBTASKS = {FAILOVER: FAILOVER_SUBTASKS, SWITCHOVER: SWITCHOVER_SUBTASKS}
 # The subtask after which the task's own tenant has its new role, and that role.
 ROLE_SWITCH = {FAILOVER: ("Failover to primary tenant", "PRIMARY"), SWITCHOVER: ("Switchover primary to standby", "STANDBY")}
@@ -119,6 +122,11 @@ class Returns:
         self.value = value
 
 
+def as_usual(proceed, *args, **kwargs):
+    """A scripted outcome: the call behaves as it would unscripted (to script a later call)."""
+    return proceed()
+
+
 class Call:
     def __init__(self, method, args, kwargs, at):
         self.method = method
@@ -150,7 +158,7 @@ class FakeTask:
         self.effect_applied = False
         self.templates = SUBTASKS[name]
         first = first_subtask_id or task_id + 1000000
-        self.subtask_ids = [first + offset for offset in range(len(self.templates))]
+        self.subtask_ids = [first + offset for offset in ID_OFFSETS[name]]
         self.rerun_from = 0  # subtasks before it succeeded in an earlier run (a retry)
 
     def _span(self, position):
@@ -249,6 +257,7 @@ class FakeOcp:
     ``script(method, *outcomes)`` scripts the next calls of a method: an exception is raised (nothing applied),
     ``Then(x)`` applies the call then raises or returns x, ``Returns(v)`` returns v (nothing applied), a callable
     is called as ``fn(proceed, *args, **kwargs)``. ``latency[method]`` seconds pass on the clock during each call.
+    ``when(at, action)`` runs ``action()`` at the first call at or after fake time ``at`` (another job acts).
     Every call is logged in ``calls`` (before its outcome).
     """
 
@@ -270,6 +279,7 @@ class FakeOcp:
         self.next_failures = {}
         self.closed = False
         self._scripts = {}
+        self._events = []
         self._next_task_id = FIRST_TASK_ID
         self._lock = threading.RLock()
 
@@ -310,6 +320,9 @@ class FakeOcp:
     def script(self, method, *outcomes):
         with self._lock:
             self._scripts.setdefault(method, []).extend(outcomes)
+
+    def when(self, at, action):
+        self._events.append((at, action))
 
     def role(self, tenant_id):
         self._refresh()
@@ -367,6 +380,10 @@ class FakeOcp:
 
     def _call(self, method, default, *args, **kwargs):
         with self._lock:
+            due = [event for event in self._events if event[0] <= self.clock()]
+            self._events = [event for event in self._events if event not in due]
+            for dummy, action in due:
+                action()
             self.calls.append(Call(method, args, kwargs, self.clock()))
             script = self._scripts.get(method)
             outcome = script.pop(0) if script else None
