@@ -7,8 +7,6 @@ tested in module_utils/test_role_change.py; here it runs against FakeOcp on a fa
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from ansible.module_utils.common import warnings
