@@ -303,6 +303,21 @@ class TestRead:
 
 
 class TestSubmitOnce:
+    @pytest.mark.parametrize("answer", [
+        Then(lost_answer()), lost_answer(), Then(api_error(502, None, "Bad Gateway", method="POST")),
+        api_error(500, "COM10000", "Internal error", method="POST"), Then([]), Returns([]),
+        api_error(400, "OBE26019", "The primary tenant is alive.", method="POST"), never_sent(),
+    ], ids=["lost-applied", "lost", "5xx-applied", "5xx", "no-task-applied", "no-task", "4xx", "never-sent"])
+    def test_one_submission_whatever_the_answer(self, ocp, answer):
+        standbys(ocp, 1, 2)
+        ocp.script("failover", answer)
+        try:
+            run(ocp, 1, 2, wait_timeout=12)
+        except RunFailure:
+            pass
+        assert len(ocp.submissions()) == 1
+        assert len(ocp.tasks) in (0, 2)
+
     def test_a_lost_answer_is_followed_until_the_tasks_appear(self, form):
         ocp = FakeOcp(FakeClock(), record_delay=3.0, **FORMS[form])
         standbys(ocp, 1, 2)
