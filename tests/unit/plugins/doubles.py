@@ -257,6 +257,8 @@ class FakeOcp:
     ``script(method, *outcomes)`` scripts the next calls of a method: an exception is raised (nothing applied),
     ``Then(x)`` applies the call then raises or returns x, ``Returns(v)`` returns v (nothing applied), a callable
     is called as ``fn(proceed, *args, **kwargs)``. ``latency[method]`` seconds pass on the clock during each call.
+    ``precheck_answers[tenant_id]`` is the raw precheck answer (or an exception to raise) for that tenant, instead of
+    the one derived from its role: per tenant, so it holds whatever order concurrent prechecks come in.
     ``when(at, action)`` runs ``action()`` at the first call at or after fake time ``at`` (another job acts).
     Every call is logged in ``calls`` (before its outcome).
     """
@@ -276,6 +278,7 @@ class FakeOcp:
         self.calls = []
         self.latency = {}
         self.logs = {}
+        self.precheck_answers = {}
         self.next_failures = {}
         self.closed = False
         self._scripts = {}
@@ -504,6 +507,11 @@ class FakeOcp:
 
     def _failover_precheck(self, cluster_id, tenant_id):
         path = ocp_client.PRECHECK_PATH % (cluster_id, tenant_id)
+        if tenant_id in self.precheck_answers:
+            answer = self.precheck_answers[tenant_id]
+            if isinstance(answer, BaseException):
+                raise answer
+            return answer
         tenant = self._tenant_in("POST", path, cluster_id, tenant_id)
         checks = []
         if tenant["role"] != "STANDBY":

@@ -119,6 +119,16 @@ class TestResolveUnknownRoles:
             FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, [1])
         assert raised.value.code == "IAM11000"
 
+    def test_per_tenant_answers(self):
+        ocp = self.ocp()
+        ocp.precheck_answers[1] = {"valid": False, "checkResults": [
+            {"errorCode": "OBE26013", "errorMessage": "the tenant's role is PRIMARY", "warning": False}]}
+        ocp.precheck_answers[2] = api_error(404, "OBE21002", "Tenant 2 not found in cluster.", method="POST")
+        assert FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, [1])[1].role == "PRIMARY"
+        with pytest.raises(OcpApiError) as raised:
+            FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, [1, 2])
+        assert raised.value.code == "OBE21002"
+
     def test_nothing_to_resolve(self):
         ocp = self.ocp()
         assert FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, []) == {}
