@@ -33,6 +33,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.ocp_task import (
     describe_failure,
     failed_subtask,
     has_subtask_graph,
+    is_finished,
     normalize_task,
     normalize_tasks,
     task_timing,
@@ -54,6 +55,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
 ACTION_ATTACHED = "attached_to_running_task"
 ACTION_RETRIED = "retried_failed_task"
 ACTION_WOULD_RETRY = "would_retry_failed_task"
+# When the plan stops the run before anything is sent: the item that stopped it, and the others left unsent.
+ACTION_BLOCKED = "blocked"
+ACTION_NOT_SUBMITTED = "not_submitted"
 
 # Reads of task details and prechecks run in parallel, but not so wide that a big batch floods OCP.
 MAX_PARALLEL_READS = 16
@@ -160,15 +164,21 @@ class RoleChangeRun:
                     self.wait()
         except OcpApiError as error:
             raise self.failure_from(error)
-        self.warn_concurrent()
+        finally:
+            # Also when the run fails: another job's task may be why ours failed.
+            self.warn_concurrent()
         return self.changed(), self.result(), self.diff()
 
     def fail(self, message, error=None):
+        concurrent = [plan for plan in self.plans if plan.concurrent_task_ids]
+        if concurrent:
+            message += " Other jobs' %s tasks of the same tenants appeared meanwhile: %s." % (self.op.name, "; ".join(
+                "tenant %s: %s" % (self.label(plan.tenant_id), _join(plan.concurrent_task_ids)) for plan in concurrent))
         return RunFailure(message, self.result(), changed=self.submitted_anything(), error=error)
 
     def failure_from(self, error):
         """An OCP error that ends the run: once a request was sent or a task followed, say so with every task."""
-        message = str(error)
+        message = _sentence(error)
         if self.request_sent:
             message += (" A %s request was sent before this error; check OCP's task list before doing anything else"
                         " (a rerun reads OCP's state afresh)." % self.op.name)
@@ -253,8 +263,16 @@ class RoleChangeRun:
                 for tenant_id in plan.roles:
                     if not plan.roles[tenant_id].known and tenant_id in resolved:
                         plan.roles[tenant_id] = resolved[tenant_id]
-        blockers = [problem for problem in (self.decide(plan) for plan in self.plans) if problem]
+        blockers = []
+        for plan in self.plans:
+            problem = self.decide(plan)
+            if problem:
+                plan.action = ACTION_BLOCKED
+                blockers.append(problem)
         if blockers:
+            for plan in self.plans:
+                if plan.action in (self.op.action_submitted, ACTION_RETRIED):
+                    plan.action = ACTION_NOT_SUBMITTED
             raise self.fail("Nothing was sent to OCP: %s" % " ".join(blockers))
 
     def decide(self, plan):
@@ -432,14 +450,36 @@ class RoleChangeRun:
                 outcome = waiter.wait([plan.task for plan in followed])
             except OcpApiError as error:
                 raise self.fail("Waiting for the %s tasks failed: %s. The tasks keep running in OCP (%s); rerun to resume"
-                                " waiting, the run attaches to them." % (self.op.name, error, describe_plans(followed)),
-                                error)
+                                " waiting, the run attaches to them." % (self.op.name, _sentence(error),
+                                                                         describe_plans(followed)), error)
             self.polls += outcome.polls
             for plan in followed:
                 plan.task = outcome.tasks[plan.task["id"]]
+            # A task first seen already finished (found late in the task list after a lost answer) never left the
+            # RUNNING list under our eyes: give it the details read_finished gives the others.
+            self.fill_details(followed)
         else:
             outcome = None
         self.confirm_and_report(followed, outcome)
+
+    def needs_detail(self, task):
+        """Whether a finished task must be read in detail: its subtasks' order is wanted (return_subtasks, or the
+        report of a FAILED task) and the task list entry it came from does not carry it."""
+        return (is_finished(task) and not has_subtask_graph(task)
+                and (self.return_subtasks or task.get("status") == TASK_FAILED))
+
+    def read_details(self, task_ids):
+        """task id -> normalised task detail, read in parallel."""
+        details = run_concurrently(self.client.get_task, task_ids, MAX_PARALLEL_READS)
+        return dict((task_id, normalize_task(detail)) for task_id, detail in zip(task_ids, details)
+                    if isinstance(detail, dict))
+
+    def fill_details(self, plans):
+        wanted = [plan.task["id"] for plan in plans if self.needs_detail(plan.task)]
+        if wanted:
+            details = self.read_details(wanted)
+            for plan in plans:
+                plan.task = details.get(plan.task["id"], plan.task)
 
     def read_finished(self, task_ids):
         """task id -> final normalised task, from one list read; a detail read only where the list lacks what is
@@ -447,13 +487,8 @@ class RoleChangeRun:
         listed = dict((task["id"], task) for task in self.list_operation_tasks(self.op.task_names))
         self.notice_concurrent(listed.values())
         found = dict((task_id, listed[task_id]) for task_id in task_ids if task_id in listed)
-        need_detail = [task_id for task_id in task_ids
-                       if task_id not in found or (not has_subtask_graph(found[task_id])
-                                                   and (self.return_subtasks or found[task_id]["status"] == TASK_FAILED))]
-        details = run_concurrently(self.client.get_task, need_detail, MAX_PARALLEL_READS)
-        for task_id, detail in zip(need_detail, details):
-            if isinstance(detail, dict):
-                found[task_id] = normalize_task(detail)
+        found.update(self.read_details([task_id for task_id in task_ids
+                                        if task_id not in found or self.needs_detail(found[task_id])]))
         return found
 
     def notice_concurrent(self, listed):
@@ -635,6 +670,11 @@ def _newest_by_tenant(tasks, tenant_ids):
 
 def _join(values):
     return ", ".join(str(value) for value in values)
+
+
+def _sentence(error):
+    """An error's one-line text without its final full stop, to go on within a sentence."""
+    return str(error).rstrip(".")
 
 
 def describe_plans(plans):
