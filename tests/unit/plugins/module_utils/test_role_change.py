@@ -282,8 +282,6 @@ class TestRead:
         assert failure.message.endswith(" Nothing was sent to OCP.")
         assert ocp.writes() == [] and ocp.calls_to("list_tasks") == []
 
-    @pytest.mark.xfail(strict=True, reason="role_change.py failure_from() (d806469) strips the OcpApiError's final full stop"
-                       " (_sentence) even when no sentence follows it: the module's message then ends mid-sentence")
     def test_an_error_while_reading_says_nothing_was_sent(self, ocp):
         standbys(ocp, 1)
         error = api_error(401, "IAM10004", "wrong user or password")
@@ -374,7 +372,7 @@ class TestSubmitOnce:
         ocp.script("failover", refusal)
         failure = fail(ocp, 1)
         assert failure.message == (
-            "OCP refused the failover request for tenants 1, so nothing was submitted: %s" % refusal)
+            "OCP refused the failover request for tenant 1, so nothing was submitted: %s" % refusal)
         assert failure.error is refusal and failure.changed is False
         assert calls_after(ocp, "list_tasks", "failover") == [] and ocp.clock.now == 0
 
@@ -382,7 +380,7 @@ class TestSubmitOnce:
         standbys(ocp, 1)
         ocp.script("failover", never_sent())
         failure = fail(ocp, 1)
-        assert failure.message.startswith("The failover request for tenants 1 never reached OCP, so nothing was"
+        assert failure.message.startswith("The failover request for tenant 1 never reached OCP, so nothing was"
                                           " submitted: POST ")
         assert calls_after(ocp, "list_tasks", "failover") == []
 
@@ -418,7 +416,7 @@ class TestSubmitOnce:
         ocp.script("failover", only_tenant_1_recorded)
         failure = fail(ocp, 1, 2, wait_timeout=5)
         task_1 = ocp.tasks_of(1)[0].id
-        assert "has shown no failover task for tenants 2:" in failure.message
+        assert "has shown no failover task for tenant 2:" in failure.message
         assert "Tasks found for the other tenants: tenant 1: task %d" % task_1 in failure.message
         assert failure.tenants[0]["task_id"] == task_1 and failure.changed is True
 

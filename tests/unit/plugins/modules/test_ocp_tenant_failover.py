@@ -162,7 +162,7 @@ class TestMain:
         outcome = main(tenants=tenants(1))
         assert outcome.failed
         result = outcome.result
-        assert result["msg"].startswith("OCP refused the failover request for tenants 1, so nothing was submitted")
+        assert result["msg"].startswith("OCP refused the failover request for tenant 1, so nothing was submitted")
         assert result["changed"] is False
         assert result["error"] == {"status": 409, "code": "OBE21005", "message": "Tenant ohayo_2 already has a running"
                                    " task.", "trace_id": None, "method": "POST",
