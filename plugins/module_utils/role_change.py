@@ -408,8 +408,8 @@ class RoleChangeRun:
             answer = self.client.retry_task(task_id)
         except OcpApiError as error:
             if not (error.response_lost or (error.status or 0) >= 500):
-                raise self.fail("OCP refused to retry task %s of tenant %s: %s" % (task_id, self.label(plan.tenant_id),
-                                                                                 error), error)
+                raise self.fail("OCP refused to retry task %s of tenant %s: %s"
+                                % (task_id, self.label(plan.tenant_id), error), error)
             answer = None
         plan.task = self.retried_task(task_id, normalize_task(answer) if isinstance(answer, dict) else None)
         if plan.task is None:

@@ -402,8 +402,8 @@ def batch_scenario(scenario):
 
 
 @pytest.mark.parametrize("return_subtasks", [True, False])
-def test_a_batch_of_tenants_is_one_post_and_one_polling_loop(batch_scenario, run_playbook, simulator, api_shape,
-                                                            return_subtasks):
+def test_a_batch_of_tenants_is_one_post_and_one_polling_loop(
+        batch_scenario, run_playbook, simulator, api_shape, return_subtasks):
     tenant_ids = [BATCH_FIRST_ID + (index * 7) % BATCH_SIZE for index in range(BATCH_SIZE)]
     run = run_playbook([failover("batch", [{"tenant_id": tid, "service_name": "SVC_%d" % tid} for tid in tenant_ids],
                                  return_subtasks=return_subtasks)])
