@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, oceanbase.ocp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of the inventory plugin's pure parts: cluster selection, tenant records with their role evidence,
-and the hosts of both layouts. The plugin against OCP is tested end to end (tests/e2e/test_inventory.py)."""
+"""Unit tests of module_utils/inventory.py, the inventory plugin's pure parts: cluster selection, tenant records
+with their role evidence, and the hosts of both layouts. The plugin against OCP is tested end to end
+(tests/e2e/test_inventory.py). Nothing here may import ansible-core's controller code: once imported, module
+warnings go to the controller's display instead of module results, for every later test of the process."""
 
 from __future__ import annotations
 
-from ansible_collections.oceanbase.ocp.plugins.inventory.ocp import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.inventory import (
     cluster_hosts,
     name_selected,
     role_selected,
