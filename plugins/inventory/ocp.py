@@ -272,7 +272,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         else:
             raw_tenants = client.list_all_tenants()
         raw_tenants = [tenant for tenant in raw_tenants
-                       if isinstance(tenant, dict) and name_selected(tenant.get("name"), self.get_option("tenant_names"))]
+                       if isinstance(tenant, dict) and tenant.get("id") is not None and tenant.get("clusterId") is not None
+                       and name_selected(tenant.get("name"), self.get_option("tenant_names"))]
 
         # Role evidence from tasks only where OCP reports no role; one task list per cluster and task name.
         clusters_to_read = sorted(set(cluster_of(tenant) for tenant in raw_tenants if reported_role(tenant) is None))
