@@ -323,6 +323,70 @@ def test_api_url_ending_in_api_v2_is_refused_before_any_request(simulator, run_p
     assert simulator.request_log() == []
 
 
+def stream_playbook(command, env, cwd):
+    """Run ansible-playbook and read its output as it comes: [(epoch time the line was read, line)], rc."""
+    lines = []
+    with subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          bufsize=1) as process:
+        for line in process.stdout:
+            lines.append((time.time(), line.rstrip("\n")))
+        rc = process.wait(timeout=600)
+    return lines, rc
+
+
+def epoch_of(ocp_time):
+    return datetime.datetime.fromisoformat(ocp_time).timestamp()
+
+
+@pytest.mark.parametrize("scenario", [role_scenario(timing=dict(
+    ROLE_TIMING, subtask_seconds_by_name={"Failover to primary tenant": 6.0}))])
+def test_task_ids_are_printed_while_the_tasks_still_run(simulator, collections_path, tmp_path, ocp_env):
+    vars_file = tmp_path / "vars.yml"
+    vars_file.write_text(yaml.safe_dump(role_vars()), encoding="utf-8")
+    env = base_env(collections_path, tmp_path, tmp_path / "results.jsonl")
+    env.update(ocp_env)
+    command = [str(BIN_DIR / "ansible-playbook"), PLAYBOOK, "-e", "@%s" % vars_file]
+
+    lines, rc = stream_playbook(command, env, tmp_path)
+
+    output = "\n".join(line for dummy, line in lines)
+    assert rc == 0, output
+    tasks = {task["tenantId"]: task for task in failover_tasks(simulator)}
+    finished_at = min(epoch_of(task["finishTime"]) for task in tasks.values())
+    for tenant_id, task in tasks.items():
+        shown = [(at, line) for at, line in lines
+                 if str(tenant_id) in line and str(task["id"]) in line and "failed_over" in line and "RUNNING" in line]
+        assert shown, "task %d of tenant %d was never printed:\n%s" % (task["id"], tenant_id, output)
+        printed_at = shown[0][0]
+        # Printed while every task was still running: an operator can follow it in OCP during the wait.
+        assert printed_at < finished_at, (printed_at, finished_at)
+    results = {entry["task"].split(" : ")[-1]: entry for entry in read_results(tmp_path / "results.jsonl")}
+    assert {t["action"] for t in results[WAIT]["result"]["tenants"]} == {"attached_to_running_task"}
+
+
+def test_an_unreadable_log_of_a_failed_task_is_reported_quickly(simulator, run_playbook, ocp_env):
+    # The failing subtask outlasts the submission, so the wait (second run) sees the failure; the log endpoint
+    # answers 500. The report comes after one short attempt at the log, not after the read retry budget.
+    simulator.add_fault(action="task_fail", subtask="Failover to primary tenant", tenantId=2000102,
+                        message="ErrorCode = 4012, Details = injected")
+    simulator.add_fault(method="GET", path="/api/v2/tasks/instances/*/subtasks/*/log", action="status", status=500)
+
+    run = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(), env=ocp_env, auth=None)
+
+    assert run.rc != 0
+    assert_clean_output(run)
+    log_reads = [r for r in simulator.request_log() if r["path"].endswith("/log")]
+    assert [r["status"] for r in log_reads] == [500], "one attempt at the log"
+    message = run.task(WAIT)["msg"]
+    [task] = [t for t in failover_tasks(simulator) if t["tenantId"] == 2000102]
+    assert "tenant 2000102 (app1_standby): task %d FAILED at subtask 'Failover to primary tenant'" % task["id"] \
+        in message
+    assert "its log could not be read" in message and "HTTP 500" in message
+    # The failure is noticed within a poll or two and its log read at once; with the read retry budget the report
+    # came about seven seconds (five attempts with backoff) after this read, now right after it.
+    assert log_reads[0]["time"] - epoch_of(task["finishTime"]) < 5.0
+
+
 def test_bad_role_input_is_rejected_before_anything_is_sent(simulator, run_playbook, ocp_env):
 
     run = run_playbook(playbook=PLAYBOOK, env=ocp_env, auth=None, extra_vars=role_vars(
