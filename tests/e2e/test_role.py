@@ -7,11 +7,11 @@ variables, as an AWX credential injects them, unless a test says otherwise.
 from __future__ import annotations
 
 import datetime
+import json
 import subprocess
 import time
 
 import pytest
-import requests
 import yaml
 from conftest import BIN_DIR, base_env, read_results
 from harness import ADMIN_PASSWORD, ADMIN_USER, assert_clean_output
@@ -429,7 +429,8 @@ def test_one_host_per_cluster_inventory_pattern(simulator, run_playbook, ocp_env
                                          "gather_facts": False, "roles": ["oceanbase.ocp.tenant_failover"]}]),
                         encoding="utf-8")
 
-    run = run_playbook(playbook=playbook, env=ocp_env, auth=None, args=("-i", str(inventory), "--forks", "2"))
+    run = run_playbook(playbook=playbook, env=dict(ocp_env, ANSIBLE_SHOW_CUSTOM_STATS="true"), auth=None,
+                       args=("-i", str(inventory), "--forks", "2"))
 
     assert run.rc == 0, run.output
     assert_clean_output(run)
@@ -438,3 +439,8 @@ def test_one_host_per_cluster_inventory_pattern(simulator, run_playbook, ocp_env
                                                 for c in (STANDBY_CLUSTER, 3000030)]
     assert [tenant_role(simulator, t) for t in STANDBYS] == ["PRIMARY"] * 3
     assert tenant_role(simulator, 2000201, cluster_id=3000030) == "PRIMARY"
+    # set_stats merges the per-cluster summaries of both hosts into one published map.
+    [published] = [line.split("RUN: ", 1)[1] for line in run.stdout.splitlines() if line.strip().startswith("RUN: ")]
+    summaries = json.loads(published)["tenant_failover_summaries"]
+    assert {cluster: [row["tenant_id"] for row in summary["tenants"]] for cluster, summary in summaries.items()} == {
+        str(STANDBY_CLUSTER): STANDBYS, "3000030": [2000201]}
