@@ -48,13 +48,19 @@ NOT_FOUND_TASK = "task"
 NOT_FOUND_PATH = "path"
 NOT_FOUND_OTHER = "other"
 
-# Full OCP sends string codes, OCP Express (which shares OCP's server code) numeric ones (docs/ocp-api.md).
-# [confirmed] OBE21002: the tenant is not found in the cluster (OCP's error table).
-# [confirmed] 60001 / 60002: tenant name / tenant id not found (OCP Express's ErrorCodes); 20000: task not found.
+# Full OCP sends string codes, OCP Express (which shares OCP's server code) numeric ones (docs/ocp-api.md, "Error
+# codes we act on"). [confirmed] OCP's error table: OBE11001 / OBE11002 cluster with this id / name does not exist;
+# OBE21003 tenant with this id does not exist; OBE21002 tenant not found in the cluster; TSK10001 task does not exist.
+# [confirmed] OCP Express's ErrorCodes: 60001 / 60002 tenant name / id not found; 20000 task does not exist.
+# Which code OCP sends for an unknown cluster or tenant on a given endpoint is not documented: all of them count.
 NOT_FOUND_KIND_BY_CODE = {
+    "OBE11001": NOT_FOUND_CLUSTER,
+    "OBE11002": NOT_FOUND_CLUSTER,
     "OBE21002": NOT_FOUND_TENANT,
+    "OBE21003": NOT_FOUND_TENANT,
     "60001": NOT_FOUND_TENANT,
     "60002": NOT_FOUND_TENANT,
+    "TSK10001": NOT_FOUND_TASK,
     "20000": NOT_FOUND_TASK,
 }
 # [confirmed] COM10002 (OCP) / 10002 (OCP Express): the generic "not found", whose message names what was not found

@@ -413,6 +413,10 @@ def test_spring_error_page_without_envelope(server):
 @pytest.mark.parametrize("status, code, message, kind, hint", [
     (404, "OBE21002", "Tenant 2 not found in cluster 1.", "tenant", "check tenant_id"),
     (404, 60002, "The tenant with the ID of 2 does not exist.", "tenant", "check tenant_id"),
+    (404, "OBE21003", "The tenant with id 2 does not exist.", "tenant", "check tenant_id"),
+    (404, "OBE11001", "The cluster with id 3999999 does not exist.", "cluster", "check cluster_id"),
+    (404, "OBE11002", "The cluster ob_x does not exist.", "cluster", "check cluster_id"),
+    (404, "TSK10001", "The task does not exist.", "task", "OCP does not know this task"),
     (404, "COM10002", "Cluster 3999999 not found.", "cluster", "OCP does not know this cluster: check cluster_id"),
     (404, "10002", "No records of the ObCluster type found based on the id parameter.", "cluster", "check cluster_id"),
     (404, "COM10002", "Tenant 2 not found in cluster 1.", "tenant", "check tenant_id"),
