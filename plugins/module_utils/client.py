@@ -6,7 +6,7 @@
 One ``requests.Session`` per retry policy (keep-alive, a connection pool sized for the caller's concurrency),
 Basic or AK/SK authentication (the signing is in auth.py), parsing of OCP's response envelope into data or the
 one error type, :class:`OcpApiError` (errors.py), whose text is one actionable line. Every OCP API path the
-collection uses is in this file.
+collection uses is in this file. The API facts behind it, confirmed or assumed, are in docs/ocp-api.md.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -75,7 +75,7 @@ PAGE_SIZE = 2000
 # endpoint that fails or hangs delays the failure report by at most this many seconds.
 SUBTASK_LOG_TIMEOUT = 5.0
 
-# The OCP API paths, in one place.
+# The OCP API paths, in one place (docs/ocp-api.md, "Endpoints at a glance").
 PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck"
 FAILOVER_PATH = "/api/v2/ob/clusters/%d/tenants/failover"
 TENANT_PATH = "/api/v2/ob/clusters/%d/tenants/%d"
@@ -90,7 +90,7 @@ API_PREFIX_IN_URL = re.compile(r"/api(/v\d+)?/*$", re.I)
 def rate_limit_reset_seconds(value, now):
     """Seconds to wait according to a ``RateLimit-Reset`` header value, or None when it cannot be read.
 
-    [assumed] OCP documents the header but not its unit. The IETF RateLimit draft makes it delta-seconds;
+    [assumed] OCP documents the header but not its unit (docs/ocp-api.md, "HTTP status codes and throttling"). The IETF RateLimit draft makes it delta-seconds;
     some gateways send an epoch timestamp instead, so a value that can only be a point in time is read as one.
     """
     try:

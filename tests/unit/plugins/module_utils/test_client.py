@@ -46,7 +46,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import ACCESS
 PASSWORD = "Pa55-w0rd!secret"
 SECRET_KEY = "SK-very-secret-0001"
 
-# OCP's published AK/SK test vectors (shared/ocp-api/NOTES.md).
+# OCP's published AK/SK test vectors (docs/ocp-api.md, "Authentication").
 VECTOR_AK = "cqammmxBpfGjFlto"
 VECTOR_SK = "2fc0c299cc94c6be266f2ceece765d4d"
 VECTOR_1_BODY = b'{"name":"test01","description":"test","regionId":1}'
@@ -203,7 +203,8 @@ VECTOR_2_STRING = ("GET\n\napplication/json;charset=utf-8\nTue, 17 Jan 2023 04:1
 def test_vector_2_string_to_sign_and_signature():
     """The second published vector reproduces when the request has no x-ocp-* header (its header line is empty).
 
-    "Same keys and host" in NOTES.md means the access key pair and host of vector 1, not its x-ocp-data header.
+    "Same keys and host" in the team notes the vectors were quoted from (docs/ocp-api.md, "Authentication") means
+    the access key pair and host of vector 1, not its x-ocp-data header.
     """
     auth = OcpAccessKeyAuth(VECTOR_AK, VECTOR_SK, clock=lambda: epoch(VECTOR_2_DATE))
     prepared = requests.Request("GET", "http://ocp.alibaba.net:8080/api/v2/compute/idcs", params={"size": 100},
