@@ -201,8 +201,10 @@ def test_one_invalid_precheck_stops_before_any_failover(simulator, run_playbook,
     assert [tenant_role(simulator, t) for t in STANDBYS] == ["STANDBY"] * 3
 
 
-def test_warnings_block_when_not_allowed(simulator, run_playbook, ocp_env):
-    run = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(tenant_failover_allow_warnings=False),
+@pytest.mark.parametrize("allow_warnings", [False, "false"], ids=["boolean", "survey-string"])
+def test_warnings_block_when_not_allowed(simulator, run_playbook, ocp_env, allow_warnings):
+    # An AWX survey's multiple choice sends the string "false".
+    run = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(tenant_failover_allow_warnings=allow_warnings),
                        env=ocp_env, auth=None)
 
     assert run.rc != 0
