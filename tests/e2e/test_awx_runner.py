@@ -48,6 +48,8 @@ def survey_extra_vars():
         "tenant_failover_cluster_id": STANDBY_CLUSTER,
         "tenant_failover_tenants_json": json.dumps([{"tenant_id": t} for t in STANDBYS]),
         "tenant_failover_allow_warnings": "true",
+        "tenant_failover_max_sync_lag_seconds": 300.0,  # the standbys lag a few seconds
+        "tenant_failover_retry_failed_tasks": "false",
         "tenant_failover_wait_timeout": 120,
     }
 
@@ -136,3 +138,14 @@ def test_job_through_ansible_runner(simulator, collections_path, tmp_path, crede
     secrets = [ADMIN_PASSWORD, ACCESS_KEY_SECRET]
     assert secrets_in_artifacts(check_dir, secrets) == []
     assert secrets_in_artifacts(job_dir, secrets) == []
+
+
+def test_every_survey_question_sets_a_variable_of_the_role():
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "awx" / "survey.yml", encoding="utf-8") as stream:
+        questions = yaml.safe_load(stream)["spec"]
+    with open(root / "roles" / "tenant_failover" / "meta" / "argument_specs.yml", encoding="utf-8") as stream:
+        options = yaml.safe_load(stream)["argument_specs"]["main"]["options"]
+    # tenant_failover_tenants_json is the playbook's: it parses the JSON text into tenant_failover_tenants.
+    unknown = [q["variable"] for q in questions if q["variable"] not in options and q["variable"] != "tenant_failover_tenants_json"]
+    assert unknown == []
