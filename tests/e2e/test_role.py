@@ -154,6 +154,7 @@ def test_all_valid_fails_over_in_one_batch_and_summarises(simulator, run_playboo
     assert len(lines) == 4
     assert all("failed_over" in line and "SUCCESSFUL" in line for line in lines[1:]), lines
     assert "STANDBY" in run.stdout and "PRIMARY" in run.stdout  # --diff shows the role change
+    assert run.stdout.count("--- before") == 1, "one diff: the wait's, with the final roles"
 
 
 def test_rerun_prechecks_every_tenant_and_is_idempotent(simulator, run_playbook, ocp_env):
@@ -250,6 +251,7 @@ def test_check_mode_prechecks_but_sends_no_failover(simulator, run_playbook, ocp
     assert failover_posts(simulator) == []
     assert {t["action"] for t in run.task(SUBMIT)["tenants"]} == {"would_fail_over"}
     assert run.status(WAIT) == "skipped"
+    assert run.stdout.count("--- before") == 1, "the submission's diff: what would change"
     summary = summary_of(run)
     assert summary["check_mode"] is True
     assert {row["action"] for row in summary["tenants"]} == {"would_fail_over"}
