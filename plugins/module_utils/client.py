@@ -102,7 +102,6 @@ def rate_limit_reset_seconds(value, now):
     return max(seconds, 0.0)
 
 
-
 class OcpRetry(Retry):
     """urllib3's Retry, also honouring ``RateLimit-Reset`` and capping any wait a server asks for."""
 

@@ -92,6 +92,7 @@ NOT_FOUND_HINTS = {
 }
 REDACTED = "********"
 
+
 def one_line(text):
     """Collapse whitespace so an error message stays on one line."""
     return re.sub(r"\s+", " ", str(text)).strip()
@@ -236,5 +237,3 @@ def root_cause(exc):
     # urllib3 prefixes the connection object's repr: keep what the OS said.
     text = re.sub(r"^<[^>]*>:\s*", "", text)
     return one_line(text)[:300]
-
-
