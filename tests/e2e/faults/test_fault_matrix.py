@@ -502,7 +502,8 @@ BAD_MODULE_INPUTS = [
     bad_precheck("precheck-bad-input-no-credentials", {"api_url": SimUrl("plain")},
                  ("one of the following is required: username, access_key_id",), auth=None),
     bad_failover("failover-bad-input-api-url-missing", {"api_url": ABSENT, "username": ADMIN_USER, "password": ADMIN_PASSWORD},
-                 ("missing required arguments: api_url",), auth=None),
+                 ("api_url is not set, so nothing was sent to OCP", "module_defaults for group/oceanbase.ocp.ocp",
+                  "OCP_API_URL"), auth=None),
     bad_precheck("precheck-bad-input-validate-certs-not-a-boolean", {"validate_certs": "maybe"},
                  ("validate_certs", "not a valid boolean")),
     bad_precheck(
