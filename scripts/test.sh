@@ -5,6 +5,8 @@
 # units, ansible-doc of every module, ansible-lint (production profile), antsibull-changelog lint, and pytest
 # (unit, simulator and end-to-end tests; the end-to-end tests run the collection installed from the artifact).
 # Every gate runs even when an earlier one fails; the script exits non-zero if any failed.
+# The EDA tests run the real ansible-rulebook, which needs a Java 17 runtime: the machine's (JAVA_HOME, or java on
+# PATH), else openjdk-17-jre-headless installed with apt-get; failing both, they skip and one line here says why.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +28,46 @@ gate() {  # gate NAME COMMAND...: run a gate, remember failures, keep going
     step "$name"
     if "$@"; then echo "--- $name: ok"; else echo "--- $name: FAILED"; FAILED+=("$name"); fi
 }
+
+java_major() {  # the major version a java binary reports, e.g. 17
+    "$1" -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+find_java17() {  # print the real path of a Java >= 17 binary: JAVA_HOME's, then PATH's, then any installed JVM
+    local candidate major
+    for candidate in "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java 2>/dev/null)" /usr/lib/jvm/*/bin/java; do
+        [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+        major=$(java_major "$candidate")
+        if [ -n "$major" ] && [ "$major" -ge 17 ]; then
+            readlink -f "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+setup_java() {  # export JAVA_HOME and PATH for ansible-rulebook, or OCP_EDA_SKIP with the reason
+    local java why
+    if ! java=$(find_java17); then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "no Java 17 runtime found: installing openjdk-17-jre-headless with apt-get"
+            DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless
+            java=$(find_java17) || why="apt-get could not install openjdk-17-jre-headless (see above)"
+        else
+            why="no Java 17 runtime (JAVA_HOME, java on PATH), and apt-get cannot install one here (not root, or no apt-get)"
+        fi
+    fi
+    if [ -n "${why:-}" ]; then
+        export OCP_EDA_SKIP="$why"
+        echo "WARNING: EDA tests (tests/e2e/test_eda.py: ansible-rulebook) are SKIPPED: $why"
+        return 0
+    fi
+    export JAVA_HOME="${java%/bin/java}"
+    # ansible-rulebook runs ansible-galaxy and ansible-playbook from PATH: the venv's bin first, then Java's.
+    export PATH="${VIRTUAL_ENV:-$ROOT/.venv}/bin:$JAVA_HOME/bin:$PATH"
+    echo "Java for ansible-rulebook: $JAVA_HOME ($("$java" -version 2>&1 | head -n 1))"
+}
+step "Java 17 runtime for ansible-rulebook (EDA tests)"
+setup_java
 
 # ansible-test refuses symlinks and wants .../ansible_collections/NAMESPACE/NAME: copy the files git knows
 # (tracked, plus new files not ignored) so the gates see exactly what a commit would hold.

@@ -82,6 +82,12 @@ TENANT_PATH = "/api/v2/ob/clusters/%d/tenants/%d"
 TASK_PATH = "/api/v2/tasks/instances/%d"
 TASKS_PATH = "/api/v2/tasks/instances"
 SUBTASK_LOG_PATH = "/api/v2/tasks/instances/%d/subtasks/%d/log"
+TASK_RETRY_PATH = "/api/v2/tasks/instances/%d/retry"
+CLUSTERS_PATH = "/api/v2/ob/clusters"
+CLUSTER_TENANTS_PATH = "/api/v2/ob/clusters/%d/tenants"
+ALL_TENANTS_PATH = "/api/v2/ob/tenants"
+SWITCHOVER_PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/%d/switchoverPreCheck"
+SWITCHOVER_PATH = "/api/v2/ob/clusters/%d/tenants/switchover"
 
 # An api_url that ends in OCP's API prefix: every path above already starts with it.
 API_PREFIX_IN_URL = re.compile(r"/api(/v\d+)?/*$", re.I)
@@ -90,8 +96,9 @@ API_PREFIX_IN_URL = re.compile(r"/api(/v\d+)?/*$", re.I)
 def rate_limit_reset_seconds(value, now):
     """Seconds to wait according to a ``RateLimit-Reset`` header value, or None when it cannot be read.
 
-    [assumed] OCP documents the header but not its unit (docs/ocp-api.md, "HTTP status codes and throttling"). The IETF RateLimit draft makes it delta-seconds;
-    some gateways send an epoch timestamp instead, so a value that can only be a point in time is read as one.
+    [assumed] OCP documents the header but not its unit (docs/ocp-api.md, "HTTP status codes and throttling"). The
+    IETF RateLimit draft makes it delta-seconds; some gateways send an epoch timestamp instead, so a value that can
+    only be a point in time is read as one.
     """
     try:
         seconds = float(value.strip())
@@ -200,7 +207,9 @@ class OcpClient:
             data = data if isinstance(data, dict) else {}
             contents = data.get("contents") or []
             items.extend(contents)
-            total_pages = (data.get("page") or {}).get("totalPages")
+            page_info = data.get("page") or {}
+            # The samples say totalPages, OCP's reference tables totalPage (docs/ocp-api.md, "Paging"): read both.
+            total_pages = page_info.get("totalPages", page_info.get("totalPage"))
             if not contents or not isinstance(total_pages, int) or page >= total_pages:
                 return items
             page += 1
@@ -234,8 +243,45 @@ class OcpClient:
         return self._expect_dict("GET", path, self.get(path))
 
     def list_tasks(self, **filters):
-        """Every TaskInstance matching ``filters`` (name, status, type, clusterId, tenantId, hostId), all pages."""
+        """Every TaskInstance matching ``filters`` (name, status, type, clusterId, tenantId, hostId), all pages.
+
+        Raw, in whichever shape OCP sends: read them through ocp_task.normalize_task. ``name`` is a fuzzy match.
+        """
         return self.get_all_pages(TASKS_PATH, params=filters)
+
+    def list_clusters(self, **filters):
+        """Every cluster OCP manages (raw), all pages; ``name`` is a fuzzy match."""
+        return self.get_all_pages(CLUSTERS_PATH, params=filters)
+
+    def list_tenants(self, cluster_id, **filters):
+        """Every tenant of one cluster (raw), all pages; ``name`` is a fuzzy match."""
+        return self.get_all_pages(CLUSTER_TENANTS_PATH % cluster_id, params=filters)
+
+    def list_all_tenants(self, **filters):
+        """Every tenant OCP manages (raw), all pages."""
+        return self.get_all_pages(ALL_TENANTS_PATH, params=filters)
+
+    def retry_task(self, task_id):
+        """Retry a FAILED task (its failed subtasks run again); returns the raw task. Never retried by the client:
+        a lost answer is followed on the task itself."""
+        path = TASK_RETRY_PATH % task_id
+        return self.post(path, retry=False)
+
+    def switchover_precheck(self, cluster_id, tenant_id, standby_tenant_id):
+        """Raw SwitchoverPreCheckResult of a primary tenant and its standby. Retried: it changes nothing."""
+        path = SWITCHOVER_PRECHECK_PATH % (cluster_id, tenant_id)
+        body = {"tenantId": tenant_id, "standbyTenantId": standby_tenant_id}
+        return self._expect_dict("POST", path, self.post(path, body=body, retry=True))
+
+    def switchover(self, cluster_id, pairs):
+        """Submit a batch switchover; ``pairs`` are ``{"tenantId": primary, "standbyTenantId": standby}``.
+
+        Returns the raw TaskInstances (``data.contents``). Never retried: a second submission could start a second
+        switchover.
+        """
+        path = SWITCHOVER_PATH % cluster_id
+        data = self.post(path, body={"tenantParamList": list(pairs)}, retry=False)
+        return list(self._expect_dict("POST", path, data).get("contents") or [])
 
     def get_subtask_log(self, task_id, subtask_id):
         """The log of a subtask (lines joined by newlines).

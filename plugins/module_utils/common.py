@@ -5,10 +5,8 @@
 
 from __future__ import absolute_import, division, print_function
 
-import math
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
@@ -21,7 +19,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
     URLLIB3_IMPORT_ERROR,
     OcpClient,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError, RunFailure
+from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import seconds_problems
 
 # Basic (username + password) and AK/SK (access_key_id + access_key_secret) authentication exclude each other.
 OCP_MUTUALLY_EXCLUSIVE = [
@@ -113,23 +112,6 @@ class OcpModule(AnsibleModule):
         super(OcpModule, self).fail_json(msg, **kwargs)
 
 
-def id_problems(name, values):
-    """Messages for values that are not positive integer IDs (YAML's true is an int to Python, never an ID)."""
-    bad = [value for value in values if isinstance(value, bool) or value <= 0]
-    if not bad:
-        return []
-    return ["%s must be a positive integer ID, got %s" % (name, ", ".join(str(value) for value in bad))]
-
-
-def seconds_problems(name, value):
-    """Messages for a duration that is not a positive, finite number of seconds (None means unset: fine)."""
-    if value is None:
-        return []
-    if isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-        return ["%s must be a positive number of seconds, got %s" % (name, value)]
-    return []
-
-
 def connection_problems(params):
     """What is wrong with the connection options that AnsibleModule's own checks let through."""
     problems = seconds_problems("request_timeout", params["request_timeout"])
@@ -191,30 +173,12 @@ def client_from_module(module, pool_size=None):
     return None  # not reached: fail_json exits
 
 
-def run_concurrently(func, items, max_workers):
-    """``[func(item) for item in items]`` with at most ``max_workers`` calls at a time.
-
-    Results are in input order. If a call raises, calls not yet started are cancelled and the exception of the
-    first failing item (in input order) is re-raised.
-    """
-    items = list(items)
-    workers = max(1, min(int(max_workers), len(items)))
-    if workers == 1:
-        return [func(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as executor:
-        futures = [executor.submit(func, item) for item in items]
-        try:
-            return [future.result() for future in futures]
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-
-
 def run_module(module, run, pool_size=None):
     """Build the client, call ``run(module, client)`` -> ``(changed, result, diff)`` and exit the module.
 
-    An OcpApiError fails the module with its one-line message and its details under ``error``.
+    The one error policy of the collection: an OcpApiError fails the module with its one-line message and its
+    details under ``error``; a RunFailure (the engine's) with its message, its result and whether anything was
+    submitted.
     """
     client = client_from_module(module, pool_size=pool_size)
     try:
@@ -224,6 +188,9 @@ def run_module(module, run, pool_size=None):
         if module._diff and diff is not None:
             output["diff"] = diff
         module.exit_json(**output)
+    except RunFailure as failure:
+        extra = {"error": failure.error.to_dict()} if failure.error is not None else {}
+        module.fail_json(msg=failure.message, changed=failure.changed, **dict(failure.result, **extra))
     except OcpApiError as exc:
         module.fail_json(msg=str(exc), error=exc.to_dict())
     finally:

@@ -237,3 +237,19 @@ def root_cause(exc):
     # urllib3 prefixes the connection object's repr: keep what the OS said.
     text = re.sub(r"^<[^>]*>:\s*", "", text)
     return one_line(text)[:300]
+
+
+class RunFailure(Exception):
+    """A module run that fails with a result to show: every tenant and task known so far.
+
+    ``message`` says what happened and what to do next; ``result`` is the module result at that point;
+    ``changed`` whether anything was submitted; ``error`` the OcpApiError behind it, if any. run_module turns it
+    into fail_json: the one place where the engine's failures become Ansible's.
+    """
+
+    def __init__(self, message, result=None, changed=False, error=None):
+        super(RunFailure, self).__init__(message)
+        self.message = message
+        self.result = dict(result or {})
+        self.changed = changed
+        self.error = error

@@ -80,9 +80,9 @@ notes:
     clock of the host running the module plays no part. The lag includes the time the precheck itself took in OCP,
     so it errs on the high side.
   - A C(syncScn) counts as plausible when it is an integer (or a string of digits) that, read as nanoseconds since
-    the epoch, falls between 2000-01-01 and one hour after the server time of the answer. Anything else (absent, null, 0, OceanBase's
-    C(SCN_MAX), a string that is not a number) gives a lag of null. A standby a little ahead of OCP's clock (skew
-    between OceanBase and OCP) gets a lag of 0.
+    the epoch, falls between 2000-01-01 and one hour after the server time of the answer. Anything else (absent,
+    null, 0, OceanBase's C(SCN_MAX), a string that is not a number) gives a lag of null. A standby a little ahead of
+    OCP's clock (skew between OceanBase and OCP) gets a lag of 0.
   - B(Tenant role.) A precheck of a tenant that is not a standby is refused by OCP with C(OBE26013). The module reports
     such a tenant with RV(prechecks[].role=PRIMARY) (or the role OCP's message names), RV(prechecks[].valid=false)
     and that error, and goes on with the other tenants. M(oceanbase.ocp.ocp_tenant_failover) then decides whether
@@ -281,13 +281,8 @@ error:
 
 import math
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
-    OcpModule,
-    id_problems,
-    ocp_module_kwargs,
-    run_concurrently,
-    run_module,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
+from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
     NOT_STANDBY_CODE,
@@ -296,6 +291,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
     role_from_precheck,
     role_from_precheck_error,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems
 
 # [confirmed] docs/ocp-api.md, "Synchronization position": an OceanBase 4.x SCN is a time in nanoseconds since the
 # epoch. A plausible one falls between 2000-01-01 and an hour after the server time (a little skew is tolerated).

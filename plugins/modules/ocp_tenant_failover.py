@@ -23,6 +23,7 @@ requirements:
   - requests
 extends_documentation_fragment:
   - oceanbase.ocp.connection
+  - oceanbase.ocp.wait
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -58,47 +59,52 @@ options:
           - Service name the tenant gets as the new primary (C(serviceName) of the OCP request).
           - Left out of the request when not set, so OCP applies its own default.
         type: str
-  wait:
+  retry_failed_tasks:
     description:
-      - Wait until the failover task of every tenant has finished and check that each tenant reports primary.
-      - When V(false), return right after submission with the task IDs; a later run with the same tenants
-        attaches to the tasks still running and waits for them without submitting again.
+      - What to do with a tenant whose latest C(Failover tenant) task FAILED B(after) the role switch (the tenant is
+        primary, but a later step such as C(Create tenant service name) failed): the failover is half done.
+      - When V(false), the module fails before sending anything, naming the task, its failed subtask and this
+        option.
+      - When V(true), the module retries that task in OCP (C(POST /api/v2/tasks/instances/{id}/retry)) and waits
+        for it: RV(tenants[].action=retried_failed_task). Nothing is sent in check mode
+        (RV(tenants[].action=would_retry_failed_task)).
+      - A tenant that is still a standby after a FAILED failover task is simply submitted again
+        (RV(tenants[].action=failed_over)), and RV(tenants[].earlier_failed_task_id) names the earlier task.
+    type: bool
+    default: false
+  return_subtasks:
+    description:
+      - Include the subtasks of each task in RV(tasks). Set to V(false) for big batches to keep the result small
+        and to spare OCP one detail request per task.
     type: bool
     default: true
-  wait_timeout:
-    description:
-      - How many seconds to wait for the tasks, in total for the whole batch.
-      - When it passes, the module fails and lists every task and its status; the tasks keep running in OCP and
-        a rerun resumes the wait.
-    type: int
-    default: 1800
-  wait_sleep:
-    description:
-      - Seconds between two polls of the task status.
-      - When not set, polling starts after half a second and backs off to at most one second, so a finished task
-        is noticed within a second or two.
-    type: float
 notes:
   - B(Data loss.) A failover promotes a standby without its primary. Changes the primary committed but the standby
     had not yet received are lost, and the old primary must not take writes again. Use it when the primary is
-    gone; for a planned role change, use a switchover.
-  - B(Idempotency.) The module reads the role of every tenant and the cluster's C(Failover tenant) tasks before it
-    sends anything. Tenants that are already primary report RV(tenants[].action=already_primary) and
-    C(changed=false); tenants with a running failover task are attached to, never submitted twice.
-  - The tenant role is read from the C(tenantRole) field of the tenant detail. If OCP does not return that field,
-    the module goes by the task history instead. A successful C(Failover tenant) task for the tenant means it is
-    primary; otherwise the module treats it as a standby.
-  - B(Lost responses.) The failover request is never retried blindly. When its answer is lost (read timeout,
-    connection dropped after sending), the module reads the task list again for a grace period of at least
-    O(request_timeout) seconds, looking for the tasks OCP may have created. It follows the tasks it finds. It
-    resubmits, once and in one request, only the tenants that still have no task and do not report primary.
-  - When OCP answers the failover request with a server error, the module fails with that error. It also lists
-    any task OCP created anyway, so that a rerun can follow them.
+    gone; for a planned role change, use M(oceanbase.ocp.ocp_tenant_switchover).
+  - B(Idempotency.) Before it sends anything, the module reads the cluster's tenants and its role-changing tasks.
+    Tenants that are already primary report RV(tenants[].action=already_primary) and C(changed=false); tenants
+    with a running C(Failover tenant) task are attached to, never submitted twice.
+  - B(Where roles come from) (RV(tenants[].role_source)). OCP documents no tenant-level role field. The module
+    uses, in this order, the C(tenantRole) field of the tenant when OCP sends it (V(tenant)); else the tenant's
+    B(latest) role-changing task (V(tasks)): a successful C(Failover tenant) task makes it primary, a successful
+    switchover task submitted for it makes it a standby again (a tenant failed over long ago may have been
+    switched back since); else the failover precheck (V(precheck)): OCP's error C(OBE26013) says the tenant is not
+    a standby. See docs/ocp-api.md in the collection.
+  - B(Lost answers.) The failover request is sent once and never again in the same run. When its answer is lost
+    (read timeout, connection dropped, an unreadable success answer) or OCP answers with a server error, the
+    module does not know whether OCP started the failover. It then reads OCP's task list until the tasks appear
+    (it attaches to them and waits) or O(wait_timeout) passes; OCP may record tasks many seconds after the
+    request. Then it fails, saying that the outcome is unknown and which tasks to look for in OCP; a rerun reads
+    OCP's state afresh.
+  - B(Concurrent runs.) Two jobs for the same tenant can both see no task and both submit; no client can close
+    that window. While it waits, the module notices other C(Failover tenant) tasks of the same tenants, lists them
+    in RV(tenants[].concurrent_task_ids) and warns. In AWX, set C(allow_simultaneous) to false on the job template.
   - When a task fails, the module names the tenant, the task, the failed subtask and the end of that subtask's
-    log. To resume, fix the cause, retry the task in OCP (console, or C(POST /api/v2/tasks/instances/{id}/retry)),
-    then rerun the playbook, which attaches to the retried task.
-  - Task status is polled with one list request per round, plus one detail request per task that has just
-    finished. With access keys, every request is signed afresh, so long waits are not a problem.
+    log (read once; if it cannot be read the report says so). To resume, fix the cause, then retry the task in
+    OCP or rerun with O(retry_failed_tasks=true).
+  - Task status is polled with one list request per round, plus one more when tasks finish. With access keys,
+    every request is signed afresh, so long waits are not a problem.
 seealso:
   - module: oceanbase.ocp.ocp_failover_precheck
   - name: OCP API, perform a batch failover
@@ -201,12 +207,15 @@ tenants:
       description:
         - V(failed_over) when this run submitted the failover, V(attached_to_running_task) when it followed a
           failover task that was already running, V(already_primary) when there was nothing to do,
-          V(would_fail_over) in check mode when a failover would be submitted.
+          V(retried_failed_task) when it retried a half-done failover task (O(retry_failed_tasks=true)).
+        - In check mode, V(would_fail_over) or V(would_retry_failed_task) instead.
       type: str
       returned: always
       sample: failed_over
     task_id:
-      description: ID of the OCP task that fails the tenant over; null when there is none (already primary, check mode).
+      description:
+        - ID of the OCP task that fails the tenant over; for an already primary tenant, the task that made it primary
+          when the task history proves it. Null when there is none (check mode, a role proved otherwise).
       type: int
       returned: always
       sample: 12022226
@@ -216,7 +225,7 @@ tenants:
       returned: always
       sample: SUCCESSFUL
     role_before:
-      description: Role of the tenant before the run (V(PRIMARY) or V(STANDBY)).
+      description: Role of the tenant before the run (V(PRIMARY) or V(STANDBY)); see RV(tenants[].role_source).
       type: str
       returned: always
       sample: STANDBY
@@ -229,11 +238,27 @@ tenants:
       sample: PRIMARY
     role_source:
       description:
-        - Where the roles come from. V(tenant) means the C(tenantRole) field of the tenant detail. V(tasks) means
-          they are inferred from the tenant's C(Failover tenant) tasks, because OCP does not return that field.
+        - Where RV(tenants[].role_before) comes from. V(tenant) is the C(tenantRole) field of the tenant (not
+          documented by OCP, used when present). V(tasks) is the tenant's latest role-changing task. V(precheck)
+          is the failover precheck (C(OBE26013) means not a standby). V(none) means there was no evidence.
       type: str
       returned: always
-      sample: tenant
+      sample: tasks
+    concurrent_task_ids:
+      description:
+        - Other C(Failover tenant) tasks of the tenant that appeared while this run followed its own: another job
+          submitted a failover of the same tenant at the same time. Empty normally; a warning names them.
+      type: list
+      elements: int
+      returned: always
+      sample: []
+    earlier_failed_task_id:
+      description:
+        - The tenant's FAILED failover task found before this run: resubmitted over (tenant still a standby) or
+          retried (half done). Null when there was none.
+      type: int
+      returned: always
+      sample: 12022201
     started_at:
       description: When the task started, as OCP reports it; null when there is no task.
       type: str
@@ -267,8 +292,11 @@ tenants:
 tasks:
   description:
     - The OCP tasks of this run (submitted or attached to), one per tenant that has one, in the order of
-      O(tenants). Keys are snake_case versions of OCP's TaskInstance fields.
-    - Subtasks are in execution order (the upstream/downstream graph, ties by series ID).
+      O(tenants). Keys are snake_case versions of OCP's TaskInstance fields, in one shape whatever shape OCP sent
+      (flat, or with nested cluster and tenant objects): C(cluster_id), C(cluster_name), C(tenant_id),
+      C(tenant_name), C(creator) (a name).
+    - Subtasks are in execution order (the upstream/downstream graph, ties by series ID); left out when
+      O(return_subtasks=false).
   returned: always
   type: list
   elements: dict
@@ -280,6 +308,7 @@ tasks:
       status: SUCCESSFUL
       operation: EXECUTE
       type: MANUAL
+      tenant_name: ohayo_2
       creator: admin
       start_time: "2024-07-23T17:42:34.056+08:00"
       finish_time: "2024-07-23T17:44:02.311+08:00"
@@ -303,16 +332,10 @@ polls:
   sample: 12
 """
 
-import time
-
-from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
-from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import validate_request
-from ansible_collections.oceanbase.ocp.plugins.module_utils.failover_runner import (
-    FailoverError,
-    TenantFailover,
-    describe_plans,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER, validate_request
+from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import RoleChangeRun
+from ansible_collections.oceanbase.ocp.plugins.module_utils.task_waiter import WAIT_ARGUMENT_SPEC
 
 ARGUMENT_SPEC = dict(
     cluster_id=dict(type="int", required=True),
@@ -325,9 +348,9 @@ ARGUMENT_SPEC = dict(
             service_name=dict(type="str"),
         ),
     ),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=1800),
-    wait_sleep=dict(type="float"),
+    retry_failed_tasks=dict(type="bool", default=False),
+    return_subtasks=dict(type="bool", default=True),
+    **WAIT_ARGUMENT_SPEC
 )
 
 
@@ -337,30 +360,11 @@ def run(module, client):
     problems = validate_request(params["cluster_id"], params["tenants"], params["wait_timeout"], params["wait_sleep"])
     if problems:
         module.fail_json(msg="Invalid input, nothing was sent to OCP: %s" % "; ".join(problems))
-
-    failover = TenantFailover(client, params["cluster_id"], params["tenants"], module.check_mode,
-                              clock=time.monotonic, sleep=time.sleep)
-    try:
-        failover.read_state()
-        if not module.check_mode:
-            failover.submit(params["request_timeout"])
-            if params["wait"]:
-                failover.wait(params["wait_timeout"], params["wait_sleep"])
-    except FailoverError as failure:
-        extra = {"error": failure.error.to_dict()} if failure.error is not None else {}
-        module.fail_json(msg=str(failure), changed=failover.submitted_anything(), **dict(failover.result(), **extra))
-    except OcpApiError as error:
-        if not failover.request_sent and not failover.followed():
-            raise
-        # Past this point a failover may be under way: say so, with every task known, whatever failed.
-        message = str(error)
-        if failover.request_sent:
-            message += " A failover request was sent before this error; check OCP's task list before rerunning."
-        if failover.followed():
-            message += " Failover tasks known so far: %s." % describe_plans(failover.followed())
-        module.fail_json(msg=message, changed=failover.submitted_anything(), error=error.to_dict(),
-                         **failover.result())
-    return failover.changed(), failover.result(), failover.diff()
+    return RoleChangeRun(
+        FAILOVER, client, params["cluster_id"], params["tenants"], check_mode=module.check_mode,
+        retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
+        wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
+    ).run()
 
 
 def main():

@@ -17,10 +17,11 @@ from http import HTTPStatus
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import envelope
+from . import alarms, envelope
 from .auth import presented_scheme
 from .envelope import ApiError
 from .faults import default_error_code
+from .state import Page, paginate
 
 LOG = logging.getLogger("ocp_simulator")
 
@@ -50,8 +51,9 @@ def create_app(backend):
     def respond(body, status, headers=None):
         return Response(envelope.dumps(body), status=status, headers=headers, mimetype="application/json")
 
-    def ok(data):
-        return respond(envelope.success_body(data, g.started_at, backend.server_id), 200)
+    def ok(data, answered_at=None):
+        """`answered_at`: the model time the data stands for, the envelope's timestamp (default: now)."""
+        return respond(envelope.success_body(data, g.started_at, backend.server_id, answered_at=answered_at), 200)
 
     def fail(status, code, message, headers=None):
         return respond(envelope.error_body(status, code, message, g.started_at, backend.server_id), status, headers)
@@ -144,7 +146,7 @@ def create_app(backend):
             return fail(405, envelope.METHOD_NOT_ALLOWED, "Request method %s is not supported for %s." % (request.method, request.path),
                         {"Allow": ", ".join(error.valid_methods or [])})
         if error.code == 404:
-            return fail(404, envelope.NOT_FOUND, "No such API: %s %s." % (request.method, request.path))
+            return fail(envelope.NO_HANDLER_STATUS, envelope.NO_HANDLER_CODE, envelope.NO_HANDLER_MESSAGE % (request.method, request.path))
         return fail(error.code, envelope.INTERNAL_ERROR if error.code >= 500 else envelope.INVALID_PARAMETER, error.description)
 
     @app.errorhandler(Exception)
@@ -158,7 +160,7 @@ def create_app(backend):
 
     @app.get("/api/v2/ob/clusters")
     def list_clusters():
-        return ok(_paged(backend.model.find_clusters()))
+        return ok(backend.model.find_clusters(_page_args(), names=_list_arg("name")))
 
     @app.get("/api/v2/ob/clusters/<cluster_id>")
     def get_cluster(cluster_id):
@@ -166,11 +168,11 @@ def create_app(backend):
 
     @app.get("/api/v2/ob/clusters/<cluster_id>/tenants")
     def list_cluster_tenants(cluster_id):
-        return ok(_paged(backend.model.find_tenants(cluster_id=_path_id(cluster_id, "id"), **_tenant_filters())))
+        return ok(backend.model.find_tenants(_page_args(), cluster_id=_path_id(cluster_id, "id"), **_tenant_filters()))
 
     @app.get("/api/v2/ob/tenants")
     def list_tenants():
-        return ok(_paged(backend.model.find_tenants(**_tenant_filters())))
+        return ok(backend.model.find_tenants(_page_args(), **_tenant_filters()))
 
     @app.get("/api/v2/ob/clusters/<cluster_id>/tenants/<tenant_id>")
     def get_tenant(cluster_id, tenant_id):
@@ -182,24 +184,56 @@ def create_app(backend):
         tenant_id = _path_id(tenant_id, "tenantId")
         backend.model.get_tenant(cluster_id, tenant_id)  # unknown cluster or tenant: 404 before the wait
         time.sleep(backend.model.timing["precheck_seconds"])
-        return ok(backend.model.failover_precheck(cluster_id, tenant_id))
+        answered_at, result = backend.model.failover_precheck(cluster_id, tenant_id)
+        return ok(result, answered_at)
 
     @app.post("/api/v2/ob/clusters/<cluster_id>/tenants/failover")
     def failover(cluster_id):
         cluster_id = _path_id(cluster_id, "id")
         backend.model.get_cluster(cluster_id)
         items = _failover_items()
-        tasks = backend.model.create_failover_tasks(
-            cluster_id, items, g.identity.username, request.environ.get("SERVER_NAME", "127.0.0.1"),
-            backend.fault_rules.take_task_failure)
-        return ok({"contents": tasks})
+        answered_at, tasks = backend.model.create_failover_tasks(
+            cluster_id, items, g.identity.username, _executor(), backend.fault_rules.take_task_failure)
+        return ok({"contents": tasks}, answered_at)
+
+    @app.post("/api/v2/ob/clusters/<cluster_id>/tenants/<tenant_id>/switchoverPreCheck")
+    def switchover_precheck(cluster_id, tenant_id):
+        cluster_id = _path_id(cluster_id, "id")
+        tenant_id = _path_id(tenant_id, "tenantId")
+        backend.model.get_tenant(cluster_id, tenant_id)
+        pair = _switchover_pair(_json_body(), "", path_tenant_id=tenant_id)
+        backend.model.check_tenant_ids([pair["standbyTenantId"]])  # 404 before the wait
+        time.sleep(backend.model.timing["precheck_seconds"])
+        answered_at, result = backend.model.switchover_precheck(cluster_id, tenant_id, pair["standbyTenantId"])
+        return ok(result, answered_at)
+
+    @app.post("/api/v2/ob/clusters/<cluster_id>/tenants/<tenant_id>/switchover")
+    def switchover(cluster_id, tenant_id):
+        cluster_id = _path_id(cluster_id, "id")
+        tenant_id = _path_id(tenant_id, "tenantId")
+        backend.model.get_tenant(cluster_id, tenant_id)
+        pair = _switchover_pair(_json_body(), "", path_tenant_id=tenant_id)
+        answered_at, tasks = backend.model.create_switchover_tasks(
+            cluster_id, [pair], g.identity.username, _executor(), backend.fault_rules.take_task_failure)
+        return ok(tasks[0], answered_at)
+
+    @app.post("/api/v2/ob/clusters/<cluster_id>/tenants/switchover")
+    def batch_switchover(cluster_id):
+        cluster_id = _path_id(cluster_id, "id")
+        backend.model.get_cluster(cluster_id)
+        pairs = _switchover_pairs()
+        answered_at, tasks = backend.model.create_switchover_tasks(
+            cluster_id, pairs, g.identity.username, _executor(), backend.fault_rules.take_task_failure)
+        return ok({"contents": tasks}, answered_at)
 
     @app.get("/api/v2/tasks/instances")
     def list_tasks():
-        tasks = backend.model.find_tasks(
-            names=_list_arg("name"), statuses=_list_arg("status"), types=_list_arg("type"),
-            cluster_id=_int_arg("clusterId"), tenant_id=_int_arg("tenantId"), host_id=_int_arg("hostId"))
-        return ok(_paged(tasks))
+        tenant_name = request.args.get("tenantName") or None
+        return ok(backend.model.find_tasks(
+            _page_args(), names=_list_arg("name"), statuses=_list_arg("status"), types=_list_arg("type"),
+            cluster_id=_int_arg("clusterId"), tenant_id=_int_arg("tenantId"), host_id=_int_arg("hostId"),
+            # OCP's reference spells the cluster name filter "cluterName"; both are read.
+            cluster_names=_list_arg("clusterName") + _list_arg("cluterName"), tenant_name=tenant_name))
 
     @app.get("/api/v2/tasks/instances/<task_id>")
     def get_task(task_id):
@@ -211,7 +245,13 @@ def create_app(backend):
 
     @app.post("/api/v2/tasks/instances/<task_id>/retry")
     def retry_task(task_id):
-        return ok(backend.model.retry_task(_path_id(task_id, "id")))
+        answered_at, task = backend.model.retry_task(_path_id(task_id, "id"), backend.fault_rules.take_task_failure)
+        return ok(task, answered_at)
+
+    @app.get("/api/v2/alarm/alarms")
+    def list_alarms():
+        return ok(paginate(backend.alarms.find(**alarms.query_filters(request.args)), lambda alarm: alarm,
+                           _page_args(max_size=alarms.MAX_PAGE_SIZE)))
 
     # ----- control API (no auth, never logged, never faulted)
 
@@ -249,6 +289,20 @@ def create_app(backend):
         except ValueError as error:
             return _json({"error": str(error)}, 400)
 
+    @app.patch("/_sim/timing")
+    def sim_patch_timing():
+        try:
+            return _json(backend.model.patch_timing(_control_body()))
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
+
+    @app.patch("/_sim/options")
+    def sim_patch_options():
+        try:
+            return _json(backend.model.patch_options(_control_body()))
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
+
     @app.post("/_sim/reset")
     def sim_reset():
         try:
@@ -260,6 +314,26 @@ def create_app(backend):
     @app.get("/_sim/state")
     def sim_state():
         return _json(backend.model.dump())
+
+    @app.get("/_sim/alarms")
+    def sim_alarms():
+        return _json({"alarms": backend.alarms.dump()})
+
+    @app.post("/_sim/alarms")
+    def sim_raise_alarm():
+        try:
+            return _json(backend.alarms.raise_alarm(_control_body()))
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
+
+    @app.patch("/_sim/alarms/<int:alarm_id>")
+    def sim_patch_alarm(alarm_id):
+        try:
+            return _json(backend.alarms.patch(alarm_id, _control_body()))
+        except KeyError:
+            return _json({"error": "alarm %s not found" % alarm_id}, 404)
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
 
     return app
 
@@ -302,35 +376,86 @@ def _tenant_filters():
     return {"names": _list_arg("name"), "modes": _list_arg("mode"), "statuses": _list_arg("status")}
 
 
-def _paged(items):
-    page = _int_arg("page", 1, minimum=1)
-    size = _int_arg("size", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
-    for sort in reversed(request.args.getlist("sort")):
+def _page_args(max_size=MAX_PAGE_SIZE):
+    """page (1-based), size (max 2000) and sort=field,asc|desc (repeatable) of a list request."""
+    sorts = []
+    for sort in request.args.getlist("sort"):
         field, _comma, direction = sort.partition(",")
-        if direction.lower() not in ("", "asc", "desc") or any(field not in item for item in items):
+        if not field or direction.lower() not in ("", "asc", "desc"):
             raise ApiError(400, envelope.INVALID_PARAMETER, "Invalid parameter sort: %r." % sort)
-        items = sorted(items, key=lambda item, key=field: (item[key] is None, item[key]), reverse=direction.lower() == "desc")
-    return {
-        "contents": items[(page - 1) * size:page * size],
-        "page": {"number": page, "size": size, "totalElements": len(items), "totalPages": int(math.ceil(len(items) / float(size)))},
-    }
+        sorts.append((field, direction.lower() == "desc"))
+    return Page(number=_int_arg("page", 1, minimum=1),
+                size=_int_arg("size", DEFAULT_PAGE_SIZE, minimum=1, maximum=max_size), sorts=tuple(sorts))
+
+
+def _executor():
+    return request.environ.get("SERVER_NAME", "127.0.0.1")
+
+
+def _invalid(message):
+    return ApiError(400, envelope.INVALID_PARAMETER, "Invalid parameter: %s." % message)
+
+
+def _json_body():
+    """The request's JSON object body: 415 unless it is JSON, 400 unless it parses to an object."""
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise ApiError(415, envelope.UNSUPPORTED_MEDIA_TYPE,
+                       "Content type '%s' not supported, use application/json." % (request.content_type or ""))
+    try:
+        body = json.loads(request.get_data(cache=True).decode("utf-8"))
+    except ValueError:
+        raise _invalid("malformed JSON request body") from None
+    if not isinstance(body, dict):
+        raise _invalid("the request body must be a JSON object")
+    return body
+
+
+def _id_field(item, key, where):
+    value = item.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _invalid("%s%s must be an integer" % (where, key))
+    return value
+
+
+def _switchover_pair(item, where, path_tenant_id=None):
+    """{tenantId: primary, standbyTenantId: standby} of a switchover (precheck) body or tenantParamList item."""
+    if not isinstance(item, dict):
+        raise _invalid("%s must be an object" % where.rstrip("."))
+    tenant_id = _id_field(item, "tenantId", where)
+    standby_id = _id_field(item, "standbyTenantId", where)
+    if path_tenant_id is not None and tenant_id != path_tenant_id:
+        raise _invalid("tenantId %d of the body is not the path's tenant %d" % (tenant_id, path_tenant_id))
+    if standby_id == tenant_id:
+        raise _invalid("%sstandbyTenantId must differ from tenantId" % where)
+    return {"tenantId": tenant_id, "standbyTenantId": standby_id}
+
+
+def _switchover_pairs():
+    """The tenantParamList of a batch switchover body: each tenant in one pair at most."""
+    items = _json_body().get("tenantParamList")
+    if items is None:
+        raise _invalid("tenantParamList is required")
+    if not isinstance(items, list):
+        raise _invalid("tenantParamList must be a list")
+    if not items:
+        raise _invalid("tenantParamList must not be empty")
+    pairs = []
+    seen = set()
+    for index, item in enumerate(items):
+        where = "tenantParamList[%d]." % index
+        pair = _switchover_pair(item, where)
+        for key in ("tenantId", "standbyTenantId"):
+            if pair[key] in seen:
+                raise _invalid("%s%s %d is duplicated" % (where, key, pair[key]))
+            seen.add(pair[key])
+        pairs.append(pair)
+    return pairs
 
 
 def _failover_items():
     """The failoverTenantItemList of a batch failover body, checked field by field."""
-    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
-        raise ApiError(415, envelope.UNSUPPORTED_MEDIA_TYPE,
-                       "Content type '%s' not supported, use application/json." % (request.content_type or ""))
-
-    def invalid(message):
-        return ApiError(400, envelope.INVALID_PARAMETER, "Invalid parameter: %s." % message)
-
-    try:
-        body = json.loads(request.get_data(cache=True).decode("utf-8"))
-    except ValueError:
-        raise invalid("malformed JSON request body") from None
-    if not isinstance(body, dict):
-        raise invalid("the request body must be a JSON object")
+    invalid = _invalid
+    body = _json_body()
     items = body.get("failoverTenantItemList")
     if items is None:
         raise invalid("failoverTenantItemList is required")

@@ -15,10 +15,12 @@ HTTP actions, consulted for every /api request (the first rule that fires wins):
                   `mode: delay` sends the real response only after `seconds`.
   malformed_json  200 with a truncated JSON body; the request is not applied.
   html            `status` (default 502) with a reverse proxy's HTML error page; not applied.
-Task action, consulted when a failover task is created (method and path are ignored):
-  task_fail       the task fails at subtask `subtask` (for tenant `tenantId`, or any tenant);
-                  `message` replaces the default OceanBase error in the subtask log.
-                  Retrying the failed task (POST .../retry) runs that subtask again without the fault.
+Task action, consulted when a failover or switchover task is created or retried (method and path are ignored):
+  task_fail       the task fails at subtask `subtask` (for tenant `tenantId`, or any tenant; a switchover
+                  matches its primary or its standby); `message` replaces the default OceanBase error in
+                  the subtask log. A rule only applies to tasks that have that subtask. Retrying the failed
+                  task (POST .../retry) consults the rules again: with `count: 1` the retry succeeds, a
+                  rule without count makes it fail again.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import threading
 from dataclasses import dataclass, field
 
 from .envelope import INTERNAL_ERROR, INVALID_PARAMETER, NOT_AUTHORIZED, NOT_FOUND, NOT_LOGGED_IN
-from .failover import SUBTASK_NAMES
+from .tasks import ALL_SUBTASK_NAMES
 
 # The error code an injected status carries when the rule names none; statuses for which OCP
 # documents no code (409, 429, 5xx) get the generic one.
@@ -124,8 +126,8 @@ def validate_rule(rule):
     if "reset" in params and not _is_seconds(params["reset"]):
         raise ValueError("fault parameter reset must be seconds >= 0")
     if action == "task_fail":
-        if params.get("subtask") not in SUBTASK_NAMES:
-            raise ValueError("fault action task_fail needs `subtask`, one of: %s" % ", ".join(SUBTASK_NAMES))
+        if params.get("subtask") not in ALL_SUBTASK_NAMES:
+            raise ValueError("fault action task_fail needs `subtask`, one of: %s" % ", ".join(ALL_SUBTASK_NAMES))
         if "tenantId" in params and not _is_int(params["tenantId"]):
             raise ValueError("fault parameter tenantId must be an integer")
     common = {"action": action, "method": method.upper(), "path": path, "count": count, "skip": skip, "name": rule.get("name")}
@@ -178,13 +180,15 @@ class FaultRules:
                     return copy.deepcopy(rule)
         return None
 
-    def take_task_failure(self, tenant_id):
-        """The task_fail rule that applies to a new failover task of this tenant, or None."""
+    def take_task_failure(self, tenant_ids, subtask_names):
+        """The task_fail rule that applies to a task (run) of these tenants with these subtasks, or None."""
         with self._lock:
             for rule in self._rules:
                 if rule.action != "task_fail" or rule.exhausted:
                     continue
-                if rule.params.get("tenantId") not in (None, tenant_id):
+                if rule.params.get("tenantId") is not None and rule.params["tenantId"] not in tenant_ids:
+                    continue
+                if rule.params["subtask"] not in subtask_names:
                     continue
                 if self._fires(rule):
                     return copy.deepcopy(rule)

@@ -8,24 +8,38 @@ from __future__ import annotations
 import copy
 import json
 import os
-import time
 
 import yaml
 
-from .failover import SUBTASK_NAMES
+from .alarms import Alarms
 from .faults import validate_rule
+from .tasks import ALL_SUBTASK_NAMES, KINDS_BY_NAME, SWITCHOVER
 
 SCENARIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
 DEFAULT_SCENARIO = os.path.join(SCENARIO_DIR, "default.yml")
 
-DEFAULT_TIMING = {"precheck_seconds": 0.05, "subtask_seconds": 0.2, "subtask_seconds_by_name": {}}
-DEFAULT_OPTIONS = {"expose_tenant_role": True}
+DEFAULT_TIMING = {"precheck_seconds": 0.05, "subtask_seconds": 0.2, "subtask_seconds_by_name": {},
+                  "task_record_delay_seconds": 0}
+DEFAULT_OPTIONS = {
+    "task_shape": "nested",  # nested (OCP's task reference) | flat (the POST samples' form) for task list/detail
+    "expose_tenant_role": False,  # true: tenant detail/list add the ASSUMED tenantRole/primaryTenantId/primaryClusterId
+    "precheck_role_error": "check_result",  # check_result | http_error: how a precheck refuses a tenant of the wrong role
+    "role_change_at": "subtask",  # subtask: roles change when the role-switching subtask succeeds | task_success
+}
+OPTION_CHOICES = {
+    "task_shape": ("nested", "flat"),
+    "precheck_role_error": ("check_result", "http_error"),
+    "role_change_at": ("subtask", "task_success"),
+}
+CLUSTER_TYPES = ("PRIMARY", "STANDBY")
+HISTORY_STATUSES = ("SUCCESSFUL", "FAILED", "RUNNING")
+DEFAULT_HISTORY_CREATOR = "admin"
 DEFAULT_OB_VERSION = "4.2.4.0"
 DEFAULT_ZONES = ["zone1", "zone2", "zone3"]
 TENANT_ROLES = ("PRIMARY", "STANDBY")
 PERMISSIONS = ("read", "write")
 
-_TOP_LEVEL_KEYS = {"users", "access_keys", "timing", "clusters", "tenants", "faults", "options"}
+_TOP_LEVEL_KEYS = {"users", "access_keys", "timing", "clusters", "tenants", "faults", "options", "alarms", "tasks"}
 
 
 def load_scenario(source):
@@ -49,10 +63,14 @@ def load_scenario(source):
     clusters = [_cluster(entry, index) for index, entry in enumerate(raw.get("clusters") or [])]
     clusters_by_id = {cluster["id"]: cluster for cluster in clusters}
     tenants = []
+    per_cluster = {}  # how many tenants each cluster has so far (the default obTenantId)
     for entry in raw.get("tenants") or []:
-        tenants.append(_tenant(entry, clusters_by_id, sum(1 for tenant in tenants if tenant["clusterId"] == entry.get("clusterId"))))
+        tenants.append(_tenant(entry, clusters_by_id, per_cluster))
+    _fill_cluster_types(clusters, tenants)
+    history = _history(raw.get("tasks") or [], clusters_by_id, {tenant["id"]: tenant for tenant in tenants})
     for entry in raw.get("faults") or []:
         validate_rule(copy.deepcopy(entry))
+    Alarms().reset(raw.get("alarms") or [], tenants, clusters)  # validates them
 
     _require_unique("user", [user["username"] for user in users])
     _require_unique("access key", [key["access_key_id"] for key in access_keys])
@@ -65,8 +83,43 @@ def load_scenario(source):
         "clusters": clusters,
         "tenants": tenants,
         "faults": list(raw.get("faults") or []),
-        "options": _merged(DEFAULT_OPTIONS, raw.get("options") or {}, "options"),
+        "options": updated_options(DEFAULT_OPTIONS, raw.get("options") or {}),
+        "tasks": history,
+        "alarms": copy.deepcopy(list(raw.get("alarms") or [])),
     }
+
+
+def updated_timing(current, changes):
+    """`current` timing with `changes` applied, validated (for the scenario and PATCH /_sim/timing)."""
+    timing = _merged(current, changes, "timing")
+    for key in ("precheck_seconds", "subtask_seconds", "task_record_delay_seconds"):
+        if not _is_seconds(timing[key]):
+            raise ValueError("timing.%s must be a number of seconds >= 0" % key)
+    by_name = timing["subtask_seconds_by_name"]
+    if not isinstance(by_name, dict):
+        raise ValueError("timing.subtask_seconds_by_name must be a mapping")
+    unknown = set(by_name) - set(ALL_SUBTASK_NAMES)
+    if unknown:
+        raise ValueError("timing.subtask_seconds_by_name: unknown subtask(s) %s" % ", ".join(sorted(unknown)))
+    for name, seconds in by_name.items():
+        if not _is_seconds(seconds):
+            raise ValueError("timing.subtask_seconds_by_name[%s] must be a number of seconds >= 0" % name)
+    return timing
+
+
+def updated_options(current, changes):
+    """`current` options with `changes` applied, validated (for the scenario and PATCH /_sim/options)."""
+    options = _merged(current, changes, "options")
+    if not isinstance(options["expose_tenant_role"], bool):
+        raise ValueError("options.expose_tenant_role must be true or false")
+    for key, choices in OPTION_CHOICES.items():
+        if options[key] not in choices:
+            raise ValueError("options.%s must be one of %s" % (key, ", ".join(choices)))
+    return options
+
+
+def _is_seconds(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value >= 0
 
 
 def _user(entry):
@@ -74,7 +127,12 @@ def _user(entry):
     permissions = list(entry.get("permissions", PERMISSIONS))
     if not set(permissions) <= set(PERMISSIONS):
         raise ValueError("user %s: permissions must be among %s" % (entry["username"], ", ".join(PERMISSIONS)))
-    return {"username": str(entry["username"]), "password": str(entry["password"]), "permissions": permissions}
+    user = {"username": str(entry["username"]), "password": str(entry["password"]), "permissions": permissions}
+    if "id" in entry:  # the user's OCP id, shown in a nested task's creator {id, name}; default 100, 101, ...
+        if isinstance(entry["id"], bool) or not isinstance(entry["id"], int):
+            raise ValueError("user %s: id must be an integer" % entry["username"])
+        user["id"] = entry["id"]
+    return user
 
 
 def _access_key(entry, usernames):
@@ -92,16 +150,30 @@ def _cluster(entry, index):
         "obClusterId": index + 1,
         "obVersion": DEFAULT_OB_VERSION,
         "status": "RUNNING",
+        "type": None,  # PRIMARY or STANDBY; default: STANDBY when it holds a standby tenant, else PRIMARY
         "zones": list(DEFAULT_ZONES),
     }
-    return _merged(cluster, entry, "cluster %s" % entry["id"])
+    cluster = _merged(cluster, entry, "cluster %s" % entry["id"])
+    if cluster["type"] not in (None,) + CLUSTER_TYPES:
+        raise ValueError("cluster %s: type must be PRIMARY or STANDBY" % entry["id"])
+    return cluster
 
 
-def _tenant(entry, clusters_by_id, index_in_cluster):
+def _fill_cluster_types(clusters, tenants):
+    """ASSUMED: a cluster's type is fixed when the scenario loads; role changes of its tenants leave it."""
+    holding_standbys = {tenant["clusterId"] for tenant in tenants if tenant["tenantRole"] == "STANDBY"}
+    for cluster in clusters:
+        if cluster["type"] is None:
+            cluster["type"] = "STANDBY" if cluster["id"] in holding_standbys else "PRIMARY"
+
+
+def _tenant(entry, clusters_by_id, per_cluster):
     _require_keys("tenant", entry, ("id", "name", "clusterId"))
-    cluster = clusters_by_id.get(entry["clusterId"])
+    cluster = clusters_by_id.get(entry["clusterId"]) if isinstance(entry["clusterId"], int) else None
     if cluster is None:
         raise ValueError("tenant %s refers to unknown cluster %s" % (entry["id"], entry["clusterId"]))
+    index_in_cluster = per_cluster.get(cluster["id"], 0)
+    per_cluster[cluster["id"]] = index_in_cluster + 1
     role = entry.get("tenantRole", "STANDBY" if entry.get("primaryTenantId") is not None else "PRIMARY")
     if role not in TENANT_ROLES:
         raise ValueError("tenant %s: tenantRole must be PRIMARY or STANDBY" % entry["id"])
@@ -124,12 +196,19 @@ def _tenant(entry, clusters_by_id, index_in_cluster):
         "reachable": True,  # whether a standby of this tenant can still connect to it
         "primaryReachable": None,  # on a standby: overrides its primary's `reachable` when not null
         "serviceName": None,
-        "syncScn": time.time_ns() - 2 * 10 ** 9,
-        "warnings": [],
+        "syncScn": None,  # a literal synchronization position (ns since the epoch) ...
+        "syncLagSeconds": None,  # ... or a constant lag: the precheck then reports (answer time - lag) in ns
+        "warnings": [],  # extra failover precheck results
         "errors": [],
+        "switchoverWarnings": [],  # extra switchover precheck results (of the primary or of the standby)
+        "switchoverErrors": [],
     }
     tenant = _merged(tenant, entry, "tenant %s" % entry["id"])
-    for kind in ("warnings", "errors"):
+    if tenant["syncScn"] is not None and tenant["syncLagSeconds"] is not None:
+        raise ValueError("tenant %s: give syncScn or syncLagSeconds, not both" % entry["id"])
+    if tenant["syncLagSeconds"] is not None and not _is_seconds(tenant["syncLagSeconds"]):
+        raise ValueError("tenant %s: syncLagSeconds must be a number >= 0" % entry["id"])
+    for kind in ("warnings", "errors", "switchoverWarnings", "switchoverErrors"):
         for item in tenant[kind]:
             if not isinstance(item, dict) or "errorCode" not in item or "errorMessage" not in item:
                 raise ValueError("tenant %s: each of %s needs errorCode and errorMessage" % (entry["id"], kind))
@@ -137,11 +216,60 @@ def _tenant(entry, clusters_by_id, index_in_cluster):
 
 
 def _timing(entry):
-    timing = _merged(DEFAULT_TIMING, entry, "timing")
-    unknown = set(timing["subtask_seconds_by_name"]) - set(SUBTASK_NAMES)
-    if unknown:
-        raise ValueError("timing.subtask_seconds_by_name: unknown subtask(s) %s" % ", ".join(sorted(unknown)))
-    return timing
+    return updated_timing(DEFAULT_TIMING, entry)
+
+
+_HISTORY_FIELDS = {"name", "clusterId", "tenantId", "status", "failedSubtask", "standbyTenantId", "ageSeconds",
+                   "creator", "serviceName", "failureMessage"}
+
+
+def _history(entries, clusters_by_id, tenants_by_id):
+    """The seeded task history: earlier role-changing tasks, oldest first."""
+    history = []
+    running = set()
+    for index, entry in enumerate(entries):
+        what = "tasks[%d]" % index
+        _require_keys("seeded task", entry, ("name", "clusterId", "tenantId", "status", "ageSeconds"))
+        unknown = set(entry) - _HISTORY_FIELDS
+        if unknown:
+            raise ValueError("%s: unknown field(s) %s" % (what, ", ".join(sorted(unknown))))
+        kind = KINDS_BY_NAME.get(entry["name"])
+        if kind is None:
+            raise ValueError("%s: name must be one of %s" % (what, ", ".join(map(repr, KINDS_BY_NAME))))
+        if entry["clusterId"] not in clusters_by_id:
+            raise ValueError("%s refers to unknown cluster %s" % (what, entry["clusterId"]))
+        if entry["tenantId"] not in tenants_by_id:
+            raise ValueError("%s refers to unknown tenant %s" % (what, entry["tenantId"]))
+        standby = entry.get("standbyTenantId")
+        if kind is SWITCHOVER:
+            if standby not in tenants_by_id or standby == entry["tenantId"]:
+                raise ValueError("%s: a switchover needs standbyTenantId, another known tenant" % what)
+        elif standby is not None:
+            raise ValueError("%s: standbyTenantId is for a switchover only" % what)
+        if entry["status"] not in HISTORY_STATUSES:
+            raise ValueError("%s: status must be one of %s" % (what, ", ".join(HISTORY_STATUSES)))
+        failed = entry.get("failedSubtask")
+        if entry["status"] == "FAILED":
+            if failed not in kind.subtask_names:
+                raise ValueError("%s: a FAILED task needs failedSubtask, one of: %s" % (what, ", ".join(kind.subtask_names)))
+        elif failed is not None:
+            raise ValueError("%s: failedSubtask is for a FAILED task only" % what)
+        if not _is_seconds(entry["ageSeconds"]):
+            raise ValueError("%s: ageSeconds must be a number >= 0" % what)
+        if entry["status"] == "RUNNING":
+            for tenant_id in (entry["tenantId"], standby):
+                if tenant_id in running:
+                    raise ValueError("%s: tenant %s already has a RUNNING seeded task" % (what, tenant_id))
+                if tenant_id is not None:
+                    running.add(tenant_id)
+        history.append({
+            "name": kind.name, "clusterId": entry["clusterId"], "tenantId": entry["tenantId"], "status": entry["status"],
+            "failedSubtask": failed, "standbyTenantId": standby, "ageSeconds": entry["ageSeconds"],
+            "creator": str(entry.get("creator", DEFAULT_HISTORY_CREATOR)), "serviceName": entry.get("serviceName"),
+            "failureMessage": entry.get("failureMessage"),
+        })
+    # Oldest first (stable for equal ages): ids follow creation time.
+    return sorted(history, key=lambda task: -task["ageSeconds"])
 
 
 def _merged(defaults, entry, what):

@@ -7,6 +7,7 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from .alarms import Alarms
 from .app import create_app
 from .auth import Authenticator
 from .envelope import new_server_id
@@ -39,6 +40,7 @@ class Simulator:
         self.server_id = new_server_id()
         self.request_recorder = RequestLog()
         self.fault_rules = FaultRules()
+        self.alarms = Alarms()
         self.model = None
         self.authenticator = None
         self.reset()
@@ -105,6 +107,7 @@ class Simulator:
         else:
             self.model.reset(scenario)
         self.authenticator = Authenticator(scenario["users"], scenario["access_keys"])
+        self.alarms.reset(scenario["alarms"], scenario["tenants"], scenario["clusters"])
         self.fault_rules.clear()
         for rule in scenario["faults"]:
             self.fault_rules.add(rule)
@@ -124,3 +127,10 @@ class Simulator:
 
     def clear_faults(self):
         self.fault_rules.clear()
+
+    def raise_alarm(self, **fields):
+        """Raise an OCP alarm (see alarms.py), e.g. raise_alarm(alarmType="ob_tenant_unavailable", tenantId=2000101)."""
+        return self.alarms.raise_alarm(fields)
+
+    def clear_alarm(self, alarm_id):
+        return self.alarms.patch(alarm_id, {"status": "Inactive"})

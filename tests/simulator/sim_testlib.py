@@ -63,10 +63,10 @@ class OcpClient:
         return self.data("GET", "/api/v2/tasks/instances/%d" % task_id)
 
 
-def make_scenario(subtask_seconds=0.05, precheck_seconds=0.01, **overrides):
-    """The default scenario with fast timing (and any top-level keys replaced)."""
+def make_scenario(subtask_seconds=0.05, precheck_seconds=0.01, timing_extra=None, **overrides):
+    """The default scenario with fast timing (plus `timing_extra` keys, and any top-level keys replaced)."""
     scenario = copy.deepcopy(_DEFAULT_SCENARIO)
-    scenario["timing"] = {"precheck_seconds": precheck_seconds, "subtask_seconds": subtask_seconds}
+    scenario["timing"] = dict({"precheck_seconds": precheck_seconds, "subtask_seconds": subtask_seconds}, **(timing_extra or {}))
     scenario.update(copy.deepcopy(overrides))
     return scenario
 

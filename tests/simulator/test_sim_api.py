@@ -78,7 +78,7 @@ def test_error_envelope_shape(api):
     body = response.json()
     assert set(body) == {"successful", "timestamp", "duration", "status", "traceId", "server", "error"}
     assert body["status"] == 404
-    assert body["error"] == {"code": "COM10002", "message": body["error"]["message"], "target": None, "subErrors": []}
+    assert body["error"] == {"code": "OBE11001", "message": body["error"]["message"], "target": None, "subErrors": []}
 
 
 def test_paging(api):
@@ -107,7 +107,8 @@ def test_sort(api):
 def test_unknown_api_path_and_wrong_method(api):
     response = api.get("/api/v2/nothing/here")
     assert response.status_code == 404
-    assert error_of(response) == "COM10002"
+    assert error_of(response) is None  # no OCP code: Spring's no-handler error (ASSUMED)
+    assert response.json()["error"]["message"] == "Could not find the GET method for URL /api/v2/nothing/here"
     response = api.request("DELETE", "/api/v2/ob/clusters")
     assert response.status_code == 405
     assert response.json()["status"] == 405
@@ -126,26 +127,33 @@ def test_clusters(api):
 
 def test_tenant_detail(api):
     tenant = api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, OHAYO_2))
-    assert {"id", "name", "clusterId", "clusterName", "obTenantId", "mode", "status", "locked", "readonly",
-            "obVersion", "primaryZone", "zones"} <= set(tenant)
-    assert (tenant["name"], tenant["clusterName"], tenant["tenantRole"]) == ("ohayo_2", "OB424_A", "STANDBY")
-    assert (tenant["primaryTenantId"], tenant["primaryClusterId"]) == (1001, PRIMARY_CLUSTER)
-    for internal in ("reachable", "primaryReachable", "warnings", "errors", "serviceName"):
-        assert internal not in tenant
-    primary = api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, REPORTS))
-    assert primary["tenantRole"] == "PRIMARY"
-    assert "primaryTenantId" not in primary
-
-
-def test_tenant_role_fields_can_be_hidden():
-    with Simulator(make_scenario(options={"expose_tenant_role": False})) as sim:
-        tenant = OcpClient(sim.url).data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, OHAYO_2))
+    assert set(tenant) == {"id", "name", "clusterId", "clusterName", "obClusterId", "clusterType", "obTenantId", "mode",
+                           "status", "locked", "readonly", "obVersion", "primaryZone", "zones"}
+    assert (tenant["name"], tenant["clusterName"], tenant["clusterType"]) == ("ohayo_2", "OB424_A", "STANDBY")
+    # Documented: no tenant-level role (the model knows it, from the scenario's tenantRole).
     assert not {"tenantRole", "primaryTenantId", "primaryClusterId"} & set(tenant)
+    primary = api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (PRIMARY_CLUSTER, 1001))
+    assert primary["clusterType"] == "PRIMARY"
+    # REPORTS is a primary in the standby cluster: clusterType is its cluster's type, not its role.
+    assert api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, REPORTS))["clusterType"] == "STANDBY"
+
+
+def test_tenant_role_fields_only_with_expose_tenant_role():
+    with Simulator(make_scenario(options={"expose_tenant_role": True})) as sim:
+        api = OcpClient(sim.url)
+        tenant = api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, OHAYO_2))
+        primary = api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, REPORTS))
+        listed = api.data("GET", "/api/v2/ob/tenants", params={"name": "ohayo_2"})["contents"]
+    assert (tenant["tenantRole"], tenant["primaryTenantId"], tenant["primaryClusterId"]) == ("STANDBY", 1001, PRIMARY_CLUSTER)
+    for internal in ("reachable", "primaryReachable", "warnings", "errors", "serviceName", "syncScn", "syncLagSeconds"):
+        assert internal not in tenant
+    assert primary["tenantRole"] == "PRIMARY" and "primaryTenantId" not in primary
+    assert listed == [{key: value for key, value in tenant.items() if key != "zones"}]  # list entries: no zones
 
 
 def test_tenant_404s(api):
     response = api.get("/api/v2/ob/clusters/42/tenants/%d" % OHAYO_2)
-    assert response.status_code == 404 and error_of(response) == "COM10002"
+    assert response.status_code == 404 and error_of(response) == "OBE11001"
     response = api.get("/api/v2/ob/clusters/%d/tenants/%d" % (PRIMARY_CLUSTER, OHAYO_2))
     assert response.status_code == 404 and error_of(response) == "OBE21002"
 
@@ -212,7 +220,7 @@ def test_precheck_follows_primary_reachability_patches(api, sim):
 
 def test_precheck_404s(api):
     response = api.post(PRECHECK % (42, OHAYO_2))
-    assert response.status_code == 404 and error_of(response) == "COM10002"
+    assert response.status_code == 404 and error_of(response) == "OBE11001"
     response = api.post(PRECHECK % (PRIMARY_CLUSTER, OHAYO_2))
     assert response.status_code == 404 and error_of(response) == "OBE21002"
 
@@ -256,7 +264,7 @@ def test_failover_is_all_or_nothing(api, sim):
     response = api.failover(STANDBY_CLUSTER, OHAYO_2, REPORTS)
     assert response.status_code == 400 and error_of(response) == "OBE26013"
     response = api.failover(42, OHAYO_2)
-    assert response.status_code == 404 and error_of(response) == "COM10002"
+    assert response.status_code == 404 and error_of(response) == "OBE11001"
     assert sim.state.tasks == {}
 
 
@@ -306,10 +314,9 @@ def test_failover_progresses_to_successful_and_tenant_becomes_primary(api, sim):
     for upstream, downstream in zip(SUBTASK_CHAIN, SUBTASK_CHAIN[1:]):
         assert by_name[upstream]["finishTime"] <= by_name[downstream]["startTime"]
     assert all(subtask["status"] == "SUCCESSFUL" for subtask in task["subtasks"])
-    tenant = api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, OHAYO_2))
-    assert tenant["tenantRole"] == "PRIMARY"
-    assert "primaryTenantId" not in tenant and "primaryClusterId" not in tenant
-    assert sim.state.tenants[OHAYO_2]["serviceName"] == "SERVICE_NEW"
+    tenant = sim.state.tenants[OHAYO_2]
+    assert (tenant["tenantRole"], tenant["primaryTenantId"], tenant["primaryClusterId"]) == ("PRIMARY", None, None)
+    assert tenant["serviceName"] == "SERVICE_NEW"
     # Now primary: precheck and a second failover are refused.
     assert api.data("POST", PRECHECK % (STANDBY_CLUSTER, OHAYO_2))["checkResults"][0]["errorCode"] == "OBE26013"
     assert api.failover(STANDBY_CLUSTER, OHAYO_2).status_code == 400
@@ -325,8 +332,8 @@ def test_running_task_shows_progress_and_blocks_a_second_failover(slow_sim):
     assert set(statuses.values()) == {"PENDING"}
     response = api.failover(STANDBY_CLUSTER, OHAYO_2)
     assert response.status_code == 409
-    assert error_of(response) == "COM10003"
-    assert api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, OHAYO_2))["tenantRole"] == "STANDBY"
+    assert error_of(response) == "OBE21005"
+    assert slow_sim.state.tenants[OHAYO_2]["tenantRole"] == "STANDBY"
 
 
 # ----- task list, subtask log, retry
@@ -348,7 +355,7 @@ def test_task_list_filters_and_order(api):
     assert ids(name="Failover tenant", tenantId=SALES_2, size=1) == [second]
     assert api.get("/api/v2/tasks/instances", params={"tenantId": "x"}).status_code == 400
     response = api.get("/api/v2/tasks/instances/1")
-    assert response.status_code == 404 and error_of(response) == "COM10002"
+    assert response.status_code == 404 and error_of(response) == "TSK10001"
 
 
 def test_subtask_log(api):
@@ -366,24 +373,26 @@ def test_subtask_log(api):
 
 
 def test_failed_task_then_retry(api, sim):
-    sim.add_fault(action="task_fail", subtask="Upgrade tenant data version", tenantId=OHAYO_2, count=1)
+    sim.add_fault(action="task_fail", subtask="Reset log restore source", tenantId=OHAYO_2, count=1)
     task_id = api.failover(STANDBY_CLUSTER, OHAYO_2).json()["data"]["contents"][0]["id"]
     task = wait_for_task(api, task_id, "FAILED")
     assert TIMESTAMP.match(task["finishTime"])
     statuses = {subtask["name"]: subtask["status"] for subtask in task["subtasks"]}
-    assert statuses == {"Reset log restore source": "SUCCESSFUL", "Failover to primary tenant": "SUCCESSFUL",
-                        "Upgrade tenant data version": "FAILED", "Create tenant service name": "PENDING",
+    assert statuses == {"Reset log restore source": "FAILED", "Failover to primary tenant": "PENDING",
+                        "Upgrade tenant data version": "PENDING", "Create tenant service name": "PENDING",
                         "Update primary tenant info task": "PENDING"}
     failed = next(subtask for subtask in task["subtasks"] if subtask["status"] == "FAILED")
     log = api.data("GET", "/api/v2/tasks/instances/%d/subtasks/%d/log" % (task_id, failed["id"]))["log"]
     assert "ERROR" in log.split("\n")[-1] and "ErrorCode" in log.split("\n")[-1]
-    assert api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, OHAYO_2))["tenantRole"] == "STANDBY"
+    assert sim.state.tenants[OHAYO_2]["tenantRole"] == "STANDBY"  # failed before the role switch
     # A failed failover does not block a retry, and a retry is refused for a task that is not FAILED.
     retried = api.data("POST", "/api/v2/tasks/instances/%d/retry" % task_id)
     assert retried["status"] == "RUNNING" and "finishTime" not in retried
+    assert (retried["operation"], retried["tenant"]["id"]) == ("RETRY", OHAYO_2)  # a WrappedTaskInstance, as the detail
     task = wait_for_task(api, task_id, "SUCCESSFUL")
+    assert task["operation"] == "RETRY"
     assert next(subtask for subtask in task["subtasks"] if subtask["id"] == failed["id"])["runTime"] == 2
-    assert api.data("GET", "/api/v2/ob/clusters/%d/tenants/%d" % (STANDBY_CLUSTER, OHAYO_2))["tenantRole"] == "PRIMARY"
+    assert sim.state.tenants[OHAYO_2]["tenantRole"] == "PRIMARY"
     assert api.post("/api/v2/tasks/instances/%d/retry" % task_id).status_code == 409
     log = api.data("GET", "/api/v2/tasks/instances/%d/subtasks/%d/log" % (task_id, failed["id"]))["log"]
     assert "(run 2)" in log and "finished successfully" in log.split("\n")[-1]

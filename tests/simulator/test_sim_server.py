@@ -54,7 +54,7 @@ def test_request_log_entries(api, sim):
 
 def test_state_dump_and_tenant_patch(api, sim):
     state = control(sim, "GET", "/_sim/state")
-    assert {"clusters", "tenants", "tasks"} == set(state)
+    assert {"clusters", "tenants", "tasks", "timing", "options"} == set(state)
     assert len(state["clusters"]) == 2 and len(state["tenants"]) == 9 and state["tasks"] == []
     patched = control(sim, "PATCH", "/_sim/tenants/%d" % OHAYO_2, json={"tenantRole": "PRIMARY", "primaryTenantId": None})
     assert patched["tenantRole"] == "PRIMARY"

@@ -23,9 +23,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     client_from_module,
     ocp_argument_spec,
     ocp_module_kwargs,
-    run_concurrently,
     run_module,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_exit import ModuleExit, capture_module_exits
 
 BASIC = {"api_url": "https://ocp.example.com:8080", "username": "admin", "password": "Adm1n-Secret!"}

@@ -156,7 +156,7 @@ def test_many_tenants_run_concurrently_and_keep_the_order_asked(stub):
 
 def test_max_concurrency_bounds_the_pool_and_the_workers(stub, monkeypatch):
     seen = {}
-    real = common.run_concurrently
+    real = ocp_failover_precheck.run_concurrently
 
     def spy(func, items, max_workers):
         seen["max_workers"] = max_workers

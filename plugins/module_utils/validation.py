@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, oceanbase.ocp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks of module input that AnsibleModule's own type checks let through; each returns a list of messages."""
+
+from __future__ import absolute_import, division, print_function
+
+import math
+
+
+def id_problems(name, values):
+    """Messages for values that are not positive integer IDs (YAML's true is an int to Python, never an ID)."""
+    bad = [value for value in values if isinstance(value, bool) or value is None or value <= 0]
+    if not bad:
+        return []
+    return ["%s must be a positive integer ID, got %s" % (name, ", ".join(str(value) for value in bad))]
+
+
+def seconds_problems(name, value):
+    """Messages for a duration that is not a positive, finite number of seconds (None means unset: fine)."""
+    if value is None:
+        return []
+    if isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+        return ["%s must be a positive number of seconds, got %s" % (name, value)]
+    return []
+
+
+def duplicate_problems(name, values):
+    """A message when ``values`` lists something more than once."""
+    duplicates = sorted(set(value for value in values if values.count(value) > 1), key=str)
+    if not duplicates:
+        return []
+    return ["%s lists %s more than once: list each once" % (name, ", ".join(str(value) for value in duplicates))]
