@@ -325,3 +325,19 @@ def test_api_url_without_scheme(run_playbook, simulator):
 def test_admin_user_is_the_default_credential(run_playbook, simulator):
     run_playbook([precheck("basic", tenant_id=VALID)])
     assert {(entry["auth"], entry["user"]) for entry in precheck_posts(simulator)} == {("basic", ADMIN_USER)}
+
+
+@pytest.mark.parametrize("form", ["check_result", "http_error"])
+def test_obe26013_in_either_form_reports_the_role_without_failing(scenario, simulator, run_playbook, form):
+    # OCP's docs do not settle whether a tenant of the wrong role is refused in checkResults or with an HTTP error.
+    simulator.state.patch_options({"precheck_role_error": form})
+    run = run_playbook([precheck("either form", tenant_ids=[VALID, ALREADY_PRIMARY])])
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    standby, primary = run.task("either form")["prechecks"]
+    assert standby["role"] == "STANDBY" and standby["valid"] is True
+    assert (primary["tenant_id"], primary["role"], primary["role_source"], primary["valid"]) == (
+        ALREADY_PRIMARY, "PRIMARY", "precheck", False)
+    assert [error["error_code"] for error in primary["errors"]] == ["OBE26013"]
+    statuses = sorted(r["status"] for r in precheck_posts(simulator))
+    assert statuses == ([200, 200] if form == "check_result" else [200, 400])

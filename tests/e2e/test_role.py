@@ -33,19 +33,14 @@ ROLE_TIMING = {"precheck_seconds": 0.05, "subtask_seconds": 0.1,
                "subtask_seconds_by_name": {"Failover to primary tenant": 3.0}}
 
 
-def seconds_ago_scn(seconds):
-    """An OceanBase SCN (nanoseconds since the epoch) `seconds` before now."""
-    return time.time_ns() - int(seconds * 10 ** 9)
-
-
-def role_scenario(primary_reachable=(), warnings=None, sync_scn=None, timing=None, already_primary=()):
+def role_scenario(primary_reachable=(), warnings=None, sync_lag=None, timing=None, already_primary=(), options=None):
     """Two clusters; each standby tenant in STANDBY_CLUSTER has its primary in PRIMARY_CLUSTER.
 
-    Every standby synchronized two seconds before the scenario was built unless `sync_scn` says otherwise; the
-    tenants in `already_primary` were failed over already.
+    Every standby lags two seconds behind (its precheck's syncScn is two seconds before the answer) unless `sync_lag`
+    says otherwise; the tenants in `already_primary` were failed over already.
     """
     warnings = warnings or {}
-    sync_scn = sync_scn or {}
+    sync_lag = sync_lag or {}
     tenants = []
     for index, standby_id in enumerate(STANDBYS):
         primary_id = 1000101 + index
@@ -54,10 +49,10 @@ def role_scenario(primary_reachable=(), warnings=None, sync_scn=None, timing=Non
                         "mode": "MYSQL", "status": "NORMAL"})
         standby = {"id": standby_id, "name": f"app{index}_standby", "clusterId": STANDBY_CLUSTER,
                    "tenantRole": "STANDBY", "primaryTenantId": primary_id, "primaryClusterId": PRIMARY_CLUSTER,
-                   "syncScn": sync_scn.get(standby_id, seconds_ago_scn(2)), "status": "NORMAL", "mode": "MYSQL",
+                   "syncLagSeconds": sync_lag.get(standby_id, 2.0), "status": "NORMAL", "mode": "MYSQL",
                    "warnings": warnings.get(standby_id, []), "errors": []}
         if standby_id in already_primary:
-            standby.update(tenantRole="PRIMARY", primaryTenantId=None, primaryClusterId=None, syncScn=None)
+            standby.update(tenantRole="PRIMARY", primaryTenantId=None, primaryClusterId=None, syncLagSeconds=None)
         tenants.append(standby)
     return {
         "users": [{"username": ADMIN_USER, "password": ADMIN_PASSWORD, "permissions": ["read", "write"]}],
@@ -67,6 +62,7 @@ def role_scenario(primary_reachable=(), warnings=None, sync_scn=None, timing=Non
                      {"id": STANDBY_CLUSTER, "name": "ob_west", "status": "RUNNING"}],
         "tenants": tenants,
         "faults": [],
+        **({"options": options} if options else {}),
     }
 
 
@@ -213,7 +209,7 @@ def test_warnings_block_when_not_allowed(simulator, run_playbook, ocp_env, allow
     assert failover_posts(simulator) == []
 
 
-@pytest.mark.parametrize("scenario", [role_scenario(sync_scn={2000103: seconds_ago_scn(3600)})])
+@pytest.mark.parametrize("scenario", [role_scenario(sync_lag={2000103: 3600.0})])
 def test_rpo_guard_stops_a_lagging_standby_before_any_failover(simulator, run_playbook, ocp_env):
     run = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(tenant_failover_max_sync_lag_seconds=300),
                        env=ocp_env, auth=None)
@@ -247,7 +243,9 @@ def test_check_mode_prechecks_but_sends_no_failover(simulator, run_playbook, ocp
     run = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(), env=ocp_env, auth=None, check=True, diff=True)
 
     assert run.rc == 0, run.output
-    assert len(precheck_posts(simulator)) == 3
+    # Every tenant is prechecked (the failover module may precheck again, for role evidence: still read-only).
+    assert {r["path"].split("/")[-2] for r in precheck_posts(simulator)} == {str(t) for t in STANDBYS}
+    assert [p["valid"] for p in run.task("Precheck every tenant")["prechecks"]] == [True] * 3
     assert failover_posts(simulator) == []
     assert {t["action"] for t in run.task(SUBMIT)["tenants"]} == {"would_fail_over"}
     assert run.status(WAIT) == "skipped"
@@ -389,6 +387,86 @@ def test_an_unreadable_log_of_a_failed_task_is_reported_quickly(simulator, run_p
     # The failure is noticed within a poll or two and its log read at once; with the read retry budget the report
     # came about seven seconds (five attempts with backoff) after this read, now right after it.
     assert log_reads[0]["time"] - epoch_of(task["finishTime"]) < 5.0
+
+
+FAST_TIMING = {"precheck_seconds": 0.05, "subtask_seconds": 0.05}
+
+
+@pytest.mark.parametrize("scenario", [role_scenario(timing=FAST_TIMING)])
+def test_tasks_done_before_the_wait_are_summarised_with_their_task(simulator, run_playbook, ocp_env):
+    # Tasks of a quarter second are done before the wait's module run reads: it finds the tenants already primary
+    # and reports the task that made them so, which the summary combines with the submission's action.
+    run = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(), env=ocp_env, auth=None)
+
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    assert len(failover_posts(simulator)) == 1
+    tasks = {task["tenantId"]: task["id"] for task in failover_tasks(simulator)}
+    assert {t["action"] for t in run.task(WAIT)["tenants"]} <= {"already_primary", "attached_to_running_task"}
+    for row in summary_of(run)["tenants"]:
+        assert (row["action"], row["task_id"], row["task_status"], row["role_after"]) == (
+            "failed_over", tasks[row["tenant_id"]], "SUCCESSFUL", "PRIMARY"), row
+        assert row["duration"] is not None
+    assert run.status("Report tenants the wait had to submit again") == "skipped"
+
+
+def half_done_scenario():
+    """2000101's failover FAILED ten minutes ago after its role switch (it is PRIMARY); the others are standbys."""
+    scenario = role_scenario(already_primary={2000101})
+    scenario["tasks"] = [{"name": "Failover tenant", "clusterId": STANDBY_CLUSTER, "tenantId": 2000101,
+                          "status": "FAILED", "failedSubtask": "Create tenant service name", "ageSeconds": 600}]
+    return scenario
+
+
+def retry_posts(simulator):
+    return [r for r in simulator.request_log() if r["method"] == "POST" and r["path"].endswith("/retry")]
+
+
+@pytest.mark.parametrize("scenario", [half_done_scenario()])
+def test_a_half_done_failover_stops_the_role_unless_retries_are_allowed(simulator, run_playbook, ocp_env):
+    run = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(), env=ocp_env, auth=None)
+
+    assert run.rc != 0
+    assert_clean_output(run)
+    [task] = [t for t in failover_tasks(simulator) if t["tenantId"] == 2000101]
+    message = run.task(SUBMIT)["msg"]
+    assert str(task["id"]) in message and "retry_failed_tasks" in message, message
+    assert failover_posts(simulator) == [] and retry_posts(simulator) == []
+    # The precheck did not stop the role: 2000101 is no standby (OBE26013), the failover step decided.
+    assert run.status("Stop before any failover when a precheck blocks it") == "skipped"
+
+
+@pytest.mark.parametrize("scenario", [half_done_scenario()])
+def test_a_half_done_failover_is_retried_when_allowed(simulator, run_playbook, ocp_env):
+    run = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(tenant_failover_retry_failed_tasks=True), env=ocp_env,
+                       auth=None)
+
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    [task] = [t for t in failover_tasks(simulator) if t["tenantId"] == 2000101]
+    assert [r["path"] for r in retry_posts(simulator)] == ["/api/v2/tasks/instances/%d/retry" % task["id"]]
+    assert [p["tenantId"] for p in failover_posts(simulator)[0]["body"]["failoverTenantItemList"]] == [2000102, 2000103]
+    rows = {row["tenant_id"]: row for row in summary_of(run)["tenants"]}
+    assert (rows[2000101]["action"], rows[2000101]["task_id"], rows[2000101]["task_status"]) == (
+        "retried_failed_task", task["id"], "SUCCESSFUL")
+    assert {rows[t]["action"] for t in (2000102, 2000103)} == {"failed_over"}
+    assert [tenant_role(simulator, t) for t in STANDBYS] == ["PRIMARY"] * 3
+
+
+@pytest.mark.parametrize("scenario", [role_scenario(options={"precheck_role_error": "http_error"})])
+def test_rerun_goes_through_when_ocp_refuses_the_precheck_with_an_error_answer(simulator, run_playbook, ocp_env):
+    # OBE26013 may come as an HTTP error answer instead of a check result: it stops the rerun neither.
+    first = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(), env=ocp_env, auth=None)
+    assert first.rc == 0, first.output
+    second = run_playbook(playbook=PLAYBOOK, extra_vars=role_vars(), env=ocp_env, auth=None)
+
+    assert second.rc == 0, second.output
+    assert_clean_output(second)
+    assert "changed=0" in second.stdout
+    assert len(failover_posts(simulator)) == 1
+    prechecks = second.task("Precheck every tenant")["prechecks"]
+    assert {(p["role"], p["role_source"], p["errors"][0]["error_code"]) for p in prechecks} == {
+        ("PRIMARY", "precheck", "OBE26013")}
 
 
 def test_bad_role_input_is_rejected_before_anything_is_sent(simulator, run_playbook, ocp_env):
