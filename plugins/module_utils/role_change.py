@@ -128,13 +128,16 @@ class RoleChangeRun:
 
     def __init__(self, operation, client, cluster_id, items, check_mode=False, retry_failed_tasks=False,
                  return_subtasks=True, wait=True, wait_timeout=1800, wait_sleep=None, warn=None,
-                 clock=time.monotonic, sleep=time.sleep):
+                 clock=time.monotonic, sleep=time.sleep, submit=True):
         self.op = operation
         self.client = client
         self.cluster_id = cluster_id
         self.items = items
         self.check_mode = check_mode
         self.retry_failed_tasks = retry_failed_tasks
+        # False: send nothing, only follow each item's latest task of the operation (a role that submitted with
+        # wait=false waits with this, so that the wait can never submit a second time).
+        self.submit_enabled = submit
         self.return_subtasks = return_subtasks
         self.wait_enabled = wait
         self.wait_timeout = wait_timeout
@@ -286,6 +289,8 @@ class RoleChangeRun:
                     % (self.label(plan.tenant_id), latest.get("name"), latest.get("id")))
         target = self.op.target_roles(plan.item)
         in_target = all(plan.roles[tenant_id].role == role for tenant_id, role in target.items())
+        if not self.submit_enabled:
+            return self.decide_follow_only(plan, latest, in_target)
         if latest is not None and latest.get("status") == TASK_FAILED and latest.get("name") in self.op.task_names:
             if not in_target:
                 plan.action, plan.earlier_failed_task = self.op.action_submitted, latest
@@ -309,6 +314,22 @@ class RoleChangeRun:
             return None
         plan.action = self.op.action_submitted
         return None
+
+    def decide_follow_only(self, plan, latest, in_target):
+        """With submit=false: follow the item's latest task of the operation, whatever its status (a FAILED one is
+        reported, never retried or resubmitted); an item without one is done if its roles are, else blocks."""
+        if latest is not None and latest.get("name") in self.op.task_names:
+            if latest.get("status") == TASK_SUCCESSFUL and in_target:
+                plan.action, plan.deciding_task = self.op.action_done, latest
+            else:
+                plan.action, plan.task = ACTION_ATTACHED, latest
+                self.known_task_ids.add(latest["id"])
+            return None
+        if in_target:
+            plan.action = self.op.action_done
+            return None
+        return ("tenant %s has no %s task to follow, and submit is false: run with submit: true to submit one."
+                % (self.label(plan.tenant_id), self.op.name))
 
     def with_subtasks(self, task):
         """The task with its subtasks in execution order: the list entry when it has them, else its detail."""

@@ -72,6 +72,15 @@ options:
         (RV(tenants[].action=failed_over)), and RV(tenants[].earlier_failed_task_id) names the earlier task.
     type: bool
     default: false
+  submit:
+    description:
+      - When V(false), send nothing to OCP, and only follow each tenant's latest C(Failover tenant) task, whatever
+        its status; a FAILED one is reported (not retried, not submitted again). A tenant without such a task is
+        left alone when it is already primary, and fails the run otherwise.
+      - For a wait that must never submit, such as the second step after O(wait=false); the role
+        role C(oceanbase.ocp.tenant_failover) works that way.
+    type: bool
+    default: true
   return_subtasks:
     description:
       - Include the subtasks of each task in RV(tasks). Set to V(false) for big batches to keep the result small
@@ -353,6 +362,7 @@ ARGUMENT_SPEC = dict(
     ),
     retry_failed_tasks=dict(type="bool", default=False),
     return_subtasks=dict(type="bool", default=True),
+    submit=dict(type="bool", default=True),
     **WAIT_ARGUMENT_SPEC
 )
 
@@ -367,6 +377,7 @@ def run(module, client):
         FAILOVER, client, params["cluster_id"], params["tenants"], check_mode=module.check_mode,
         retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
         wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
+        submit=params["submit"],
     ).run()
 
 
