@@ -11,7 +11,10 @@ collection uses is in this file.
 
 from __future__ import absolute_import, division, print_function
 
+import calendar
+import email.utils
 import json
+import re
 import time
 import traceback
 
@@ -175,11 +178,11 @@ class OcpClient:
 
     def get(self, path, params=None):
         """GET ``path``; returns the envelope's ``data``. Retried."""
-        return self._request("GET", path, params=params, session=self._retrying)
+        return self._request("GET", path, params=params, session=self._retrying)[0]
 
     def post(self, path, body=None, retry=False):
         """POST ``body`` as JSON; returns the envelope's ``data``. Retried only if ``retry`` (the POST changes nothing)."""
-        return self._request("POST", path, body=body, session=self._retrying if retry else self._once)
+        return self._request("POST", path, body=body, session=self._retrying if retry else self._once)[0]
 
     def get_all_pages(self, path, params=None):
         """Every ``data.contents`` item of a paged list, fetching PAGE_SIZE items a request."""
@@ -251,9 +254,14 @@ class OcpClient:
 
     def switchover_precheck(self, cluster_id, tenant_id, standby_tenant_id):
         """Raw SwitchoverPreCheckResult of a primary tenant and its standby. Retried: it changes nothing."""
+        return self.switchover_precheck_answer(cluster_id, tenant_id, standby_tenant_id)[0]
+
+    def switchover_precheck_answer(self, cluster_id, tenant_id, standby_tenant_id):
+        """(raw SwitchoverPreCheckResult, server time of the answer as epoch seconds or None); see server_time()."""
         path = SWITCHOVER_PRECHECK_PATH % (cluster_id, tenant_id)
         body = {"tenantId": tenant_id, "standbyTenantId": standby_tenant_id}
-        return self._expect_dict("POST", path, self.post(path, body=body, retry=True))
+        data, answered_at = self._request("POST", path, body=body, session=self._retrying)
+        return self._expect_dict("POST", path, data), answered_at
 
     def switchover(self, cluster_id, pairs):
         """Submit a batch switchover; ``pairs`` are ``{"tenantId": primary, "standbyTenantId": standby}``.
@@ -270,6 +278,7 @@ class OcpClient:
         return self._expect_dict("GET", path, self.get(path)).get("log") or ""
 
     def _request(self, method, path, session, params=None, body=None):
+        """(the envelope's data, server time of the answer or None); raises OcpApiError."""
         kwargs = dict(params=params, timeout=self.request_timeout, verify=self._verify, allow_redirects=False)
         if body is not None:
             kwargs["data"] = json.dumps(body).encode("utf-8")
@@ -295,7 +304,7 @@ class OcpClient:
         if not isinstance(payload, dict) or ("successful" not in payload and "data" not in payload and "error" not in payload):
             raise self._error(method, path, "the answer is JSON but not an OCP API response", status=status, hint=API_URL_HINT)
         if 200 <= status < 300 and payload.get("successful", True) is not False:
-            return payload.get("data")
+            return payload.get("data"), server_time(payload.get("timestamp"), response.headers.get("Date"))
         raise self._envelope_error(payload, response, method, path)
 
     def _envelope_error(self, payload, response, method, path):
@@ -365,3 +374,35 @@ def validate_api_url(api_url):
     if url.query or url.fragment:
         raise ValueError("api_url must be OCP's base URL without a query or fragment, e.g. https://ocp.example.com:8080.")
     return "%s://%s%s" % (url.scheme, url.netloc, url.path.rstrip("/"))
+
+
+_ISO_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})$", re.I)
+
+
+def iso_epoch(text):
+    """Epoch seconds of an ISO-8601 time with a UTC offset ("2024-07-23T17:42:34.069+08:00"), or None.
+
+    A time without an offset is refused: it would be read in an unknown time zone.
+    """
+    match = _ISO_TIME.match(str(text or "").strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
+    fraction = float("0." + match.group(7)) if match.group(7) else 0.0
+    zone = match.group(8).upper().replace(":", "")
+    offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60)
+    try:
+        return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) + fraction - offset
+    except (OverflowError, ValueError):
+        return None
+
+
+def server_time(timestamp, date_header):
+    """When the server answered, as epoch seconds: the envelope's ``timestamp`` (OCP's clock, milliseconds), else the
+    HTTP ``Date`` header (whole seconds), else None. Never this host's clock, whose skew would leak into results."""
+    answered_at = iso_epoch(timestamp)
+    if answered_at is None and date_header:
+        parsed = email.utils.parsedate_tz(date_header)
+        answered_at = email.utils.mktime_tz(parsed) if parsed else None
+    return None if answered_at is None else float(answered_at)
