@@ -206,16 +206,14 @@ error:
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
+from ansible_collections.oceanbase.ocp.plugins.module_utils.precheck import findings
+from ansible_collections.oceanbase.ocp.plugins.module_utils.precheck import invalid_message as shared_invalid_message
 from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems
 
 
 def precheck_entry(tenant_id, raw):
     """Shape OCP's ObTenantPreCheckResult (camelCase) into the module's snake_case result."""
-    errors = []
-    warnings = []
-    for check in raw.get("checkResults") or []:
-        item = dict(error_code=check.get("errorCode"), error_message=check.get("errorMessage"))
-        (warnings if check.get("warning") else errors).append(item)
+    errors, warnings = findings(raw.get("checkResults"))
     return dict(
         tenant_id=raw.get("tenantId", tenant_id),
         name=raw.get("name"),
@@ -230,15 +228,8 @@ def precheck_entry(tenant_id, raw):
 
 
 def invalid_message(prechecks):
-    invalid = [precheck for precheck in prechecks if not precheck["valid"]]
-    reasons = []
-    for precheck in invalid:
-        label = "tenant %s" % precheck["tenant_id"]
-        if precheck["name"]:
-            label += " (%s)" % precheck["name"]
-        errors = "; ".join("%s %s" % (error["error_code"], error["error_message"]) for error in precheck["errors"])
-        reasons.append("%s: %s" % (label, errors or "OCP reported it invalid without an error code"))
-    return "Failover precheck failed for %d of %d tenants: %s" % (len(invalid), len(prechecks), " | ".join(reasons))
+    return shared_invalid_message("Failover", prechecks, lambda precheck: "tenant %s%s" % (
+        precheck["tenant_id"], " (%s)" % precheck["name"] if precheck["name"] else ""))
 
 
 def requested_tenant_ids(module):
