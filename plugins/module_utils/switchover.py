@@ -23,11 +23,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
     RoleEvidence,
     role_from_task,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import (
-    duplicate_problems,
-    id_problems,
-    seconds_problems,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import duplicate_problems, id_problems, seconds_problems
 
 # The pairs option of both switchover modules (documented by each).
 PAIRS_OPTION = dict(type="list", elements="dict", required=True, options=dict(

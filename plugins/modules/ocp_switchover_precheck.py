@@ -16,18 +16,15 @@ description:
     far the standby lags behind.
   - The prechecks of several pairs run concurrently, one request per pair.
   - The precheck changes nothing, so the module always reports C(changed=false) and runs in check mode too.
-author:
-  - oceanbase.ocp maintainers (@oceanbase)
-requirements:
-  - requests
 extends_documentation_fragment:
   - oceanbase.ocp.connection
+  - oceanbase.ocp.attributes
 attributes:
   check_mode:
-    description: Can run in check mode; the precheck changes nothing, so it runs the same way.
     support: full
+    details:
+      - The precheck changes nothing, so it runs the same way.
   diff_mode:
-    description: Returns no diff.
     support: none
 options:
   cluster_id:
@@ -53,14 +50,14 @@ options:
         required: true
   fail_on_invalid:
     description:
-      - Fail when any pair may not be switched over, with a message that names each such pair and OCP's error
-        codes and messages. RV(prechecks) is returned either way.
-      - When V(false), the module succeeds and reports the outcome in RV(valid) and RV(prechecks).
+      - V(true) makes the module fail when OCP refuses the switchover of a pair; the message lists every such pair
+        with OCP's codes and messages, and RV(prechecks) is returned as well.
+      - V(false) reports the outcome in RV(valid) and RV(prechecks) and succeeds.
     type: bool
     default: false
   max_concurrency:
     description:
-      - Most prechecks to run at the same time. Each precheck can take several seconds in OCP.
+      - How many pairs are prechecked at once, one request each (OCP can take seconds to answer one).
     type: int
     default: 50
 notes:
@@ -77,15 +74,17 @@ notes:
 seealso:
   - module: oceanbase.ocp.ocp_tenant_switchover
   - module: oceanbase.ocp.ocp_failover_precheck
+requirements:
+  - requests
+author:
+  - oceanbase.ocp maintainers (@oceanbase)
 """
 
 EXAMPLES = r"""
+# The connection comes from the OCP_API_URL and OCP_ACCESS_KEY_ID / OCP_ACCESS_KEY_SECRET environment variables.
 - name: Precheck a DR drill
   hosts: localhost
   gather_facts: false
-  module_defaults:
-    group/oceanbase.ocp.ocp:
-      api_url: https://ocp.example.com:8080
   tasks:
     - name: Can the standbys take over?
       oceanbase.ocp.ocp_switchover_precheck:
@@ -95,14 +94,10 @@ EXAMPLES = r"""
           - {tenant_id: 1002, standby_tenant_id: 2000026}
       register: precheck
 
-    - name: Show each pair's findings and lag
+    - name: Show how far behind each standby is, and what OCP refuses
       ansible.builtin.debug:
-        msg: >-
-          {{ item.name }} -> {{ item.standby_name }}: valid {{ item.valid }}, {{ item.sync_lag_seconds }} s behind,
-          {{ item.errors | map(attribute='error_code') | join(', ') }}
-      loop: "{{ precheck.prechecks }}"
-      loop_control:
-        label: "{{ item.tenant_id }}"
+        msg: "{{ precheck.prechecks | map(attribute='standby_name') | zip(precheck.prechecks | map(attribute='sync_lag_seconds'),
+               precheck.prechecks | map(attribute='errors')) | list }}"
 
     - name: Stop unless every pair can switch over
       oceanbase.ocp.ocp_switchover_precheck:

@@ -19,21 +19,16 @@ description:
     alone; a pair whose switchover task is already running is followed to the end of that task instead of being
     submitted again.
   - Run M(oceanbase.ocp.ocp_switchover_precheck) first to see whether OCP considers each switchover possible.
-author:
-  - oceanbase.ocp maintainers (@oceanbase)
-requirements:
-  - requests
 extends_documentation_fragment:
   - oceanbase.ocp.connection
   - oceanbase.ocp.wait
+  - oceanbase.ocp.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - Reads the tenants and their tasks, sends no switchover request and does not wait for running tasks.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
     details:
       - Shows the roles of both tenants of every pair, before and after.
@@ -48,9 +43,9 @@ options:
       - The tenants to swap: each primary tenant with its standby. At least one pair; a tenant in one pair only.
       - They are submitted together in one request, as C(tenantParamList), and the results come back in this order.
       - To switch back, run again with each pair reversed and O(cluster_id) the cluster of the new primaries.
+    required: true
     type: list
     elements: dict
-    required: true
     suboptions:
       tenant_id:
         description:
@@ -105,17 +100,17 @@ seealso:
   - name: OCP API, perform a switchover
     description: The OCP request this module sends (the batch form).
     link: https://en.oceanbase.com/docs/common-ocp-10000000002169808
+requirements:
+  - requests
+author:
+  - oceanbase.ocp maintainers (@oceanbase)
 """
 
 EXAMPLES = r"""
+# The connection comes from the OCP_API_URL and OCP_ACCESS_KEY_ID / OCP_ACCESS_KEY_SECRET environment variables.
 - name: Disaster-recovery drill, forth and back
   hosts: localhost
   gather_facts: false
-  module_defaults:
-    group/oceanbase.ocp.ocp:
-      api_url: https://ocp.example.com:8080
-      access_key_id: "{{ vault_ocp_access_key_id }}"
-      access_key_secret: "{{ vault_ocp_access_key_secret }}"
   tasks:
     - name: Make the DR site's standbys the primaries
       oceanbase.ocp.ocp_tenant_switchover:
@@ -152,8 +147,8 @@ EXAMPLES = r"""
 RETURN = r"""
 changed:
   description:
-    - Whether a pair was switched over during the run, by a task this run submitted or by a running task it
-      attached to. In check mode, whether one would be.
+    - True when some pair changed roles in this run (its task submitted, retried or attached to), or in check mode
+      would; false when every pair was switched already.
   returned: always
   type: bool
 pairs:
@@ -184,17 +179,20 @@ pairs:
       sample: ohayo_2
     action:
       description:
-        - V(switched_over) when this run submitted the switchover, V(attached_to_running_task) when it followed a
-          switchover task that was already running, V(already_switched) when the roles were swapped already,
-          V(retried_failed_task) when it retried a half-done switchover task (O(retry_failed_tasks=true)).
-        - In check mode, V(would_switch_over) or V(would_retry_failed_task) instead.
+        - What the run did with the pair.
+        - V(switched_over) - this run submitted its switchover (check mode - V(would_switch_over), nothing sent).
+        - V(already_switched) - the roles were swapped already; nothing was sent (C(changed=false)).
+        - V(attached_to_running_task) - a switchover task of the pair was running; the run followed it.
+        - V(retried_failed_task) - the run retried a half-done task, see O(retry_failed_tasks) (check mode -
+          V(would_retry_failed_task)).
       type: str
       returned: always
       sample: switched_over
     task_id:
       description:
-        - ID of the OCP task that switches the pair over; for an already switched pair, the task that did it when
-          it is the pair's newest role-changing task. Null when there is none (check mode, roles proved otherwise).
+        - The OCP task of the pair - submitted, attached to or retried. For an already switched pair, the
+          switchover task that swapped the roles when the pair's newest role-changing task proves it.
+        - Null without one, for example in check mode.
       type: int
       returned: always
       sample: 12022212
@@ -266,20 +264,12 @@ pairs:
       returned: always
       sample: 36.064
     failed_subtask:
-      description: The subtask at which the task failed, with the last lines of its log.
-      type: dict
+      description:
+        - Where a FAILED task stopped, C({id, name, log_tail}): the subtask's ID and name (for example
+          C(Switchover standby tenant to primary)) and the last lines of its log.
       returned: when the task failed
-      contains:
-        id:
-          description: ID of the subtask.
-          type: int
-        name:
-          description: Name of the subtask, for example C(Switchover standby tenant to primary).
-          type: str
-        log_tail:
-          description: The last lines of the subtask's log.
-          type: list
-          elements: str
+      type: dict
+      sample: {id: 13025803, name: Switchover standby tenant to primary, log_tail: ["ErrorCode = 4179, ..."]}
 tasks:
   description:
     - The OCP tasks of this run (submitted, attached to or retried), one per pair that has one, in the order of
