@@ -68,6 +68,10 @@ MAX_PARALLEL_READS = 16
 MAX_PARALLEL_PRECHECKS = 50
 # How often the task list is read while following a lost answer, when the user set no wait_sleep.
 FOLLOW_INTERVAL = 1.0
+# How long the task list is followed after OCP answered the request with a server error (5xx), at most wait_timeout.
+# Unlike a lost answer, OCP did answer, and most likely created nothing; but it may have recorded tasks before
+# failing, so look for a while rather than once, and never resubmit.
+SERVER_ERROR_FOLLOW_SECONDS = 30.0
 
 
 class Operation:
@@ -200,7 +204,14 @@ class RoleChangeRun:
 
     def read(self):
         subjects = [item["tenant_id"] for item in self.items]
-        self.tenants = dict((tenant.get("id"), tenant) for tenant in self.client.list_tenants(self.cluster_id))
+        try:
+            listed = self.client.list_tenants(self.cluster_id)
+        except OcpApiError as error:
+            if error.status == 404 or error.code in NOT_FOUND_CODES:
+                raise self.fail("Cluster %s: %s Check cluster_id; nothing was sent to OCP." % (self.cluster_id, error),
+                                error)
+            raise
+        self.tenants = dict((tenant.get("id"), tenant) for tenant in listed)
         missing = [tenant_id for tenant_id in subjects if tenant_id not in self.tenants]
         if missing:
             self.read_tenant_details(missing)
@@ -362,7 +373,10 @@ class RoleChangeRun:
     def follow_lost_answer(self, pending, error, started):
         """After an answer that does not say what OCP did: read the task list until the tasks appear (attach to
         them) or wait_timeout passes (fail: outcome unknown). Never submits again; OCP may record tasks late."""
-        deadline = started + self.wait_timeout
+        patience = self.wait_timeout
+        if error is not None and not error.response_lost:
+            patience = min(patience, SERVER_ERROR_FOLLOW_SECONDS)
+        deadline = started + patience
         schedule = PollSchedule(self.wait_sleep or FOLLOW_INTERVAL, self.clock, self.sleep)
         read_error = None
         while True:
@@ -380,13 +394,17 @@ class RoleChangeRun:
             if not waiting or not schedule.next(deadline):
                 break
         if waiting:
-            what = "The answer to the %s request was lost (%s)" % (self.op.name, error) if error is not None else (
-                "OCP accepted the %s request but its answer named no task for some tenants" % self.op.name)
-            message = ("%s, and in the %s seconds since (wait_timeout) OCP's task list has shown no %s task for tenants"
+            if error is None:
+                what = "OCP accepted the %s request but its answer named no task for some tenants" % self.op.name
+            elif error.response_lost:
+                what = "The answer to the %s request was lost (%s)" % (self.op.name, error)
+            else:
+                what = "OCP answered the %s request with a server error (%s)" % (self.op.name, error)
+            message = ("%s, and in the %s seconds since OCP's task list has shown no %s task for tenants"
                        " %s: the outcome is unknown. This run did not submit again, and must not be resubmitted by"
                        " hand: look in OCP for tasks named %s of cluster %s for these tenants. A rerun reads OCP's"
                        " state afresh and attaches to any task that has appeared."
-                       % (what, self.wait_timeout, self.op.name, _join(plan.tenant_id for plan in waiting),
+                       % (what, patience, self.op.name, _join(plan.tenant_id for plan in waiting),
                           " or ".join(repr(name) for name in self.op.task_names), self.cluster_id))
             if read_error is not None:
                 message += " The last read of the task list failed: %s" % read_error
@@ -608,8 +626,18 @@ class RoleChangeRun:
         evidence = plan.roles.get(plan.tenant_id, NO_EVIDENCE)
         return evidence.source
 
+    def task_result(self, task):
+        """A followed task as the result shows it: names filled in from the tenants read when OCP's shape has none
+        (the flat form carries ids only), subtasks left out unless wanted."""
+        task = dict(task if self.return_subtasks else without_subtasks(task))
+        if task.get("tenant_name") is None:
+            task["tenant_name"] = self.tenant_name(task.get("tenant_id"))
+        if task.get("cluster_name") is None:
+            task["cluster_name"] = (self.tenants.get(task.get("tenant_id")) or {}).get("clusterName")
+        return task
+
     def result(self):
-        tasks = [plan.task if self.return_subtasks else without_subtasks(plan.task) for plan in self.followed()]
+        tasks = [self.task_result(plan.task) for plan in self.followed()]
         return {self.op.result_key: [self.entry(plan) for plan in self.plans], "tasks": tasks, "polls": self.polls}
 
     def changed(self):
