@@ -113,7 +113,7 @@ def pair_problems(cluster_id, pairs):
     problems += id_problems("standby_tenant_id", standbys)
     problems += ["pair %s: a tenant cannot be its own standby" % primary
                  for primary, standby in zip(primaries, standbys) if primary == standby]
-    return problems + duplicate_problems("pairs (tenant_id and standby_tenant_id together)", primaries + standbys)
+    return problems + duplicate_problems("pairs", "tenant", primaries + standbys)
 
 
 def validate_request(cluster_id, pairs, wait_timeout, wait_sleep):

@@ -10,8 +10,8 @@ module: ocp_switchover_precheck
 short_description: Check whether OceanBase primary tenants and their standbys can swap roles (switchover)
 version_added: 0.1.0
 description:
-  - Runs OCP's switchover precheck (C(POST /api/v2/ob/clusters/{id}/tenants/{tenantId}/switchoverPreCheck), body
-    C({"tenantId": primary, "standbyTenantId": standby})) for one or more pairs of a primary tenant and its
+  - Runs OCP's switchover precheck (C(POST /api/v2/ob/clusters/{id}/tenants/{tenantId}/switchoverPreCheck), whose body
+    names the primary as C(tenantId) and its standby as C(standbyTenantId)) for one or more pairs of a primary tenant and its
     standby, and reports, per pair, whether OCP allows the switchover, which errors and warnings it found, and how
     far the standby lags behind.
   - The prechecks of several pairs run concurrently, one request per pair.
@@ -67,7 +67,7 @@ notes:
     already) is reported as not valid with that error, whether OCP sends it as a check result or as an error
     answer. M(oceanbase.ocp.ocp_tenant_switchover) tells an already switched pair from one that cannot switch.
   - B(Synchronization lag.) RV(prechecks[].sync_lag_seconds) is the server time of the precheck answer (the
-    C(timestamp) of OCP's response envelope, else the HTTP C(Date) header) minus the standby's C(syncScn) / 1e9:
+    C(timestamp) of OCP's response envelope, else the HTTP C(Date) header) minus the standby's C(syncScn) / 1e9;
     OceanBase 4.x SCNs are times in nanoseconds, and OCP's clock is used, never this host's. Null when
     C(syncScn) is absent or implausible (before 2000, or more than an hour ahead of OCP's clock). See
     docs/ocp-api.md in the collection.

@@ -11,9 +11,9 @@ short_description: Swap the roles of OceanBase primary tenants and their standby
 version_added: 0.1.0
 description:
   - Switches one or more pairs of tenants over with a single batch request to the OceanBase Cloud Platform (OCP)
-    API (C(POST /api/v2/ob/clusters/{id}/tenants/switchover)): each primary tenant of O(cluster_id) becomes a
+    API (C(POST /api/v2/ob/clusters/{id}/tenants/switchover)). Each primary tenant of O(cluster_id) becomes a
     standby and its standby tenant becomes the primary. Then waits for OCP's task of every pair in one polling loop.
-  - A switchover is planned and loses no data, unlike a failover: use it for disaster-recovery drills, for planned
+  - A switchover is planned and loses no data, unlike a failover. Use it for disaster-recovery drills, for planned
     maintenance of the primary site, and to switch back after a failover once the old site is rebuilt.
   - Reads the state first and only submits the pairs that need it. A pair whose roles are already swapped is left
     alone; a pair whose switchover task is already running is followed to the end of that task instead of being
@@ -40,7 +40,7 @@ options:
     required: true
   pairs:
     description:
-      - The tenants to swap: each primary tenant with its standby. At least one pair; a tenant in one pair only.
+      - The tenants to swap, each primary tenant with its standby. At least one pair; a tenant in one pair only.
       - They are submitted together in one request, as C(tenantParamList), and the results come back in this order.
       - To switch back, run again with each pair reversed and O(cluster_id) the cluster of the new primaries.
     required: true
@@ -60,11 +60,11 @@ options:
   retry_failed_tasks:
     description:
       - What to do with a pair whose latest switchover task FAILED B(after) both roles had switched (a later step
-        such as C(Set log restore source) failed): the switchover is half done.
+        such as C(Set log restore source) failed); the switchover is half done.
       - When V(false), the module fails before sending anything, naming the task, its failed subtask and this
         option.
       - When V(true), the module retries that task in OCP (C(POST /api/v2/tasks/instances/{id}/retry)) and waits
-        for it: RV(pairs[].action=retried_failed_task). Nothing is sent in check mode
+        for it, with RV(pairs[].action=retried_failed_task). Nothing is sent in check mode
         (RV(pairs[].action=would_retry_failed_task)).
     type: bool
     default: false
@@ -81,10 +81,10 @@ notes:
     attached to, never submitted twice.
   - B(Where roles come from) (RV(pairs[].role_source), RV(pairs[].standby_role_source)). OCP documents no
     tenant-level role field. The module uses the C(tenantRole) field of the tenant when OCP sends it (V(tenant));
-    else the newest role-changing task of either tenant of the pair (V(tasks)): a successful switchover makes the
+    else the newest role-changing task of either tenant of the pair (V(tasks)); a successful switchover makes the
     tenant it was submitted for a standby and the other tenant the primary, so a switch back (submitted for the
     other tenant) outweighs the older switchover; else the failover precheck of the tenant in its own cluster
-    (V(precheck)): OCP's error C(OBE26013) says the tenant is not a standby. See docs/ocp-api.md in the collection.
+    (V(precheck)), where OCP's error C(OBE26013) says the tenant is not a standby. See docs/ocp-api.md in the collection.
   - B(Lost answers.) The switchover request is sent once and never again in the same run. When its answer is lost
     (read timeout, dropped connection, an unreadable success answer) or OCP answers with a server error, the module
     reads OCP's task list until the tasks appear (it attaches to them and waits) or O(wait_timeout) passes, and
@@ -265,7 +265,7 @@ pairs:
       sample: 36.064
     failed_subtask:
       description:
-        - Where a FAILED task stopped, C({id, name, log_tail}): the subtask's ID and name (for example
+        - Where a FAILED task stopped, as C({id, name, log_tail}), the subtask's ID and name (for example
           C(Switchover standby tenant to primary)) and the last lines of its log.
       returned: when the task failed
       type: dict
@@ -274,7 +274,7 @@ tasks:
   description:
     - The OCP tasks of this run (submitted, attached to or retried), one per pair that has one, in the order of
       O(pairs), normalised to snake_case in one shape whatever shape OCP sent (flat, or with nested cluster and
-      tenant objects): C(cluster_id) and C(tenant_id) are the primary's.
+      tenant objects); C(cluster_id) and C(tenant_id) are the primary's.
     - Subtasks in execution order; left out when O(return_subtasks=false).
   returned: always
   type: list

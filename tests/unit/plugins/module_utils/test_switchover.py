@@ -299,7 +299,7 @@ class TestInput:
             "cluster_id must be a positive integer ID, got 0",
             "tenant_id must be a positive integer ID, got -1",
             "pair %d: a tenant cannot be its own standby" % P,
-            "pairs (tenant_id and standby_tenant_id together) lists %d, %d more than once: list each once" % (P, S),
+            "pairs lists tenant %d, %d more than once: list each once" % (P, S),
             "wait_timeout must be a positive number of seconds, got 0",
         ]
 
