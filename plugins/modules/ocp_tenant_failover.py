@@ -209,6 +209,9 @@ tenants:
           failover task that was already running, V(already_primary) when there was nothing to do,
           V(retried_failed_task) when it retried a half-done failover task (O(retry_failed_tasks=true)).
         - In check mode, V(would_fail_over) or V(would_retry_failed_task) instead.
+        - When the module fails before sending anything because of a tenant's state (a half-done failover without
+          O(retry_failed_tasks), a running task of another operation), that tenant is V(blocked) and the tenants
+          that would have been submitted are V(not_submitted).
       type: str
       returned: always
       sample: failed_over
