@@ -185,6 +185,9 @@ pairs:
         - V(attached_to_running_task) - a switchover task of the pair was running; the run followed it.
         - V(retried_failed_task) - the run retried a half-done task, see O(retry_failed_tasks) (check mode -
           V(would_retry_failed_task)).
+        - V(blocked) - this pair stopped the run before anything was sent (a half-done task without
+          O(retry_failed_tasks), a running task of another operation); the pairs that would have been submitted
+          are V(not_submitted).
       type: str
       returned: always
       sample: switched_over

@@ -1,15 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, oceanbase.ocp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of the switchover operation (module_utils/switchover.py) on the role-change engine, against an
-in-memory OCP with a fake clock; and of the pieces the switchover modules add (sync lag, precheck shaping)."""
+"""Unit tests of the switchover operation (module_utils/switchover.py) on the role-change engine, against the unit
+tests' FakeOcp (doubles.py) in both task shapes; and of the pieces the switchover modules add (sync lag, precheck
+shaping)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import iso_epoch, server_time
-from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError, RunFailure
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import SWITCHOVER_PATH, iso_epoch, server_time
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import RunFailure
 from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import RoleChangeRun
 from ansible_collections.oceanbase.ocp.plugins.module_utils.switchover import SWITCHOVER, pair_problems, validate_request
 from ansible_collections.oceanbase.ocp.plugins.module_utils.sync_lag import sync_lag_seconds
@@ -24,139 +25,43 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
     RoleEvidence,
 )
 from ansible_collections.oceanbase.ocp.plugins.modules.ocp_switchover_precheck import precheck_entry, standby_result
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import (
+    CLUSTER_ID,
+    OTHER_CLUSTER_ID,
+    FakeOcp,
+    Then,
+    lost_answer,
+)
 
-PRIMARY_CLUSTER, STANDBY_CLUSTER = 10, 20
-P, S = 101, 201          # a primary of cluster 10 and its standby in cluster 20
+PRIMARY_CLUSTER, STANDBY_CLUSTER = OTHER_CLUSTER_ID, CLUSTER_ID
+P, S = 101, 201          # a primary of PRIMARY_CLUSTER and its standby in STANDBY_CLUSTER
 P2, S2 = 102, 202
-SUBTASKS = ("Check switchover status", "Switchover primary tenant to standby", "Switchover standby tenant to primary",
-            "Set log restore source", "Update primary tenant info task")
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
-class FakeOcp:
-    """Two clusters of tenants; a switchover task runs `duration` fake seconds, then swaps the pair's roles (or fails
-    at `fail_at`). Roles are kept in the model; tenants show them only with `expose_roles`."""
-
-    def __init__(self, clock, roles, expose_roles=False, duration=2.0):
-        self.clock = clock
-        self.roles = dict(roles)
-        self.expose_roles = expose_roles
-        self.duration = duration
-        self.tasks = {}
-        self.next_id = 900
-        self.calls = []
-        self.fail_at = None
-        self.lose_answer = False
-
-    def cluster_of(self, tenant_id):
-        return PRIMARY_CLUSTER if tenant_id < 200 else STANDBY_CLUSTER
-
-    def tenant(self, tenant_id):
-        entry = {"id": tenant_id, "name": "t%d" % tenant_id, "clusterId": self.cluster_of(tenant_id)}
-        if self.expose_roles:
-            entry["tenantRole"] = self.roles[tenant_id]
-        return entry
-
-    def seed(self, tenant_id, status, name=SWITCHOVER_TASK_NAME, standby=None):
-        task_id = self.next_id
-        self.next_id += 1
-        self.tasks[task_id] = {"id": task_id, "name": name, "clusterId": self.cluster_of(tenant_id), "tenantId": tenant_id,
-                               "status": status, "standby": standby, "finish": None}
-        return task_id
-
-    def refresh(self):
-        for task in self.tasks.values():
-            if task["status"] == "RUNNING" and task["finish"] is not None and self.clock.now >= task["finish"]:
-                if self.fail_at:
-                    task["status"] = "FAILED"
-                else:
-                    task["status"] = "SUCCESSFUL"
-                    self.roles[task["tenantId"]], self.roles[task["standby"]] = "STANDBY", "PRIMARY"
-
-    def view(self, task):
-        subtasks = []
-        for index, name in enumerate(SUBTASKS):
-            status = task["status"]
-            if status == "FAILED":
-                status = "FAILED" if name == self.fail_at else "SUCCESSFUL"
-            subtasks.append({"id": task["id"] * 10 + index, "name": name, "status": status, "seriesId": index,
-                             "upstreams": [task["id"] * 10 + index - 1] if index else []})
-        # the documented nested shape of list entries and details
-        return {"id": task["id"], "name": task["name"], "status": task["status"], "subtasks": subtasks,
-                "cluster": {"id": task["clusterId"]}, "tenant": {"id": task["tenantId"]}}
-
-    # the OcpClient interface the engine uses
-    def list_tenants(self, cluster_id):
-        self.calls.append(("list_tenants", cluster_id))
-        return [self.tenant(tenant_id) for tenant_id in self.roles if self.cluster_of(tenant_id) == cluster_id]
-
-    def list_all_tenants(self):
-        self.calls.append(("list_all_tenants",))
-        return [self.tenant(tenant_id) for tenant_id in self.roles]
-
-    def list_tasks(self, clusterId=None, name=None, status=None):
-        self.calls.append(("list_tasks", clusterId, status))
-        self.refresh()
-        return [self.view(task) for task in self.tasks.values()
-                if task["clusterId"] == clusterId and name in task["name"] and status in (None, task["status"])]
-
-    def get_task(self, task_id):
-        self.refresh()
-        return self.view(self.tasks[task_id])
-
-    def get_subtask_log(self, task_id, subtask_id):
-        return "line 1\nErrorCode = 4179, Operation not allowed now"
-
-    def failover_precheck(self, cluster_id, tenant_id):
-        self.calls.append(("failover_precheck", cluster_id, tenant_id))
-        assert self.cluster_of(tenant_id) == cluster_id, "precheck sent to the wrong cluster"
-        if self.roles[tenant_id] == "PRIMARY":
-            return {"checkResults": [{"errorCode": "OBE26013", "errorMessage": "The tenant's role is PRIMARY."}]}
-        return {"checkResults": []}
-
-    def switchover(self, cluster_id, pairs):
-        self.calls.append(("switchover", cluster_id, pairs))
-        created = []
-        for pair in pairs:
-            task_id = self.seed(pair["tenantId"], "RUNNING", standby=pair["standbyTenantId"])
-            self.tasks[task_id]["finish"] = self.clock.now + self.duration
-            created.append({"id": task_id, "name": SWITCHOVER_TASK_NAME, "clusterId": cluster_id,
-                            "tenantId": pair["tenantId"], "status": "RUNNING"})
-        if self.lose_answer:
-            raise OcpApiError("POST", "/switchover", "read timed out", response_lost=True)
-        return created
-
-    def posts(self):
-        return [call for call in self.calls if call[0] == "switchover"]
 
 
 def pair(primary, standby):
     return {"tenant_id": primary, "standby_tenant_id": standby}
 
 
-def run(ocp, clock, pairs, cluster_id=PRIMARY_CLUSTER, **options):
+def run(ocp, pairs, cluster_id=PRIMARY_CLUSTER, **options):
     options.setdefault("wait_timeout", 60)
-    return RoleChangeRun(SWITCHOVER, ocp, cluster_id, pairs, clock=clock.monotonic, sleep=clock.sleep, **options).run()
+    return RoleChangeRun(SWITCHOVER, ocp, cluster_id, pairs, clock=ocp.clock, sleep=ocp.clock.sleep, **options).run()
 
 
-@pytest.fixture
-def clock():
-    return FakeClock()
+@pytest.fixture(params=["nested", "flat"])
+def ocp(request):
+    fake = FakeOcp(shape=request.param)
+    for primary, standby in ((P, S), (P2, S2)):
+        fake.add_tenant(primary, role="PRIMARY", name="t%d" % primary, cluster_id=PRIMARY_CLUSTER)
+        fake.add_tenant(standby, role="STANDBY", name="t%d" % standby, cluster_id=STANDBY_CLUSTER)
+    return fake
 
 
-@pytest.fixture
-def ocp(clock):
-    return FakeOcp(clock, {P: "PRIMARY", S: "STANDBY", P2: "PRIMARY", S2: "STANDBY"})
+def posts(ocp):
+    return [(call.args[0], call.args[1]) for call in ocp.calls_to("switchover")]
+
+
+def prechecks(ocp):
+    return [call.args for call in ocp.calls_to("failover_precheck")]
 
 
 def summary(result):
@@ -165,15 +70,15 @@ def summary(result):
 
 
 class TestRun:
-    def test_one_batch_post_swaps_both_pairs(self, ocp, clock):
-        changed, result, diff = run(ocp, clock, [pair(P, S), pair(P2, S2)])
+    def test_one_batch_post_swaps_both_pairs(self, ocp):
+        changed, result, diff = run(ocp, [pair(P, S), pair(P2, S2)])
         assert changed is True
-        assert ocp.posts() == [("switchover", PRIMARY_CLUSTER, [{"tenantId": P, "standbyTenantId": S},
-                                                                {"tenantId": P2, "standbyTenantId": S2}])]
+        assert posts(ocp) == [(PRIMARY_CLUSTER, [{"tenantId": P, "standbyTenantId": S},
+                                                 {"tenantId": P2, "standbyTenantId": S2}])]
         assert summary(result) == [("switched_over", "PRIMARY", "STANDBY", "STANDBY", "PRIMARY")] * 2
         # no role field and no history: each tenant's failover precheck, in the tenant's own cluster, decided
         assert result["pairs"][0]["role_source"] == result["pairs"][0]["standby_role_source"] == SOURCE_PRECHECK
-        assert ("failover_precheck", STANDBY_CLUSTER, S) in ocp.calls
+        assert (STANDBY_CLUSTER, S) in prechecks(ocp) and (PRIMARY_CLUSTER, P) in prechecks(ocp)
         assert [task["status"] for task in result["tasks"]] == ["SUCCESSFUL", "SUCCESSFUL"]
         assert [entry["task_id"] for entry in result["pairs"]] == [task["id"] for task in result["tasks"]]
         assert diff["before"]["pairs"] == [{"tenant_id": P, "name": "t101", "role": "PRIMARY"},
@@ -182,70 +87,84 @@ class TestRun:
                                            {"tenant_id": S2, "name": "t202", "role": "STANDBY"}]
         assert [entry["role"] for entry in diff["after"]["pairs"]] == ["STANDBY", "PRIMARY"] * 2
 
-    def test_rerun_is_already_switched_from_the_task_history(self, ocp, clock):
-        run(ocp, clock, [pair(P, S)])
+    def test_rerun_is_already_switched_from_the_task_history(self, ocp):
+        run(ocp, [pair(P, S)])
         ocp.calls = []
-        changed, result, dummy = run(ocp, clock, [pair(P, S)])
-        assert changed is False and ocp.posts() == []
+        changed, result, dummy = run(ocp, [pair(P, S)])
+        assert changed is False and posts(ocp) == []
         assert summary(result) == [("already_switched", "STANDBY", "PRIMARY", "STANDBY", "PRIMARY")]
         assert result["pairs"][0]["role_source"] == SOURCE_TASKS
-        assert not [call for call in ocp.calls if call[0] == "failover_precheck"]
+        assert prechecks(ocp) == []
 
-    def test_switch_back_then_the_next_drill_switches_over_again(self, ocp, clock):
-        run(ocp, clock, [pair(P, S)])
-        changed, back, dummy = run(ocp, clock, [pair(S, P)], cluster_id=STANDBY_CLUSTER)
+    def test_switch_back_then_the_next_drill_switches_over_again(self, ocp):
+        run(ocp, [pair(P, S)])
+        changed, back, dummy = run(ocp, [pair(S, P)], cluster_id=STANDBY_CLUSTER)
         assert changed is True and summary(back) == [("switched_over", "PRIMARY", "STANDBY", "STANDBY", "PRIMARY")]
-        assert ocp.roles[P] == "PRIMARY" and ocp.roles[S] == "STANDBY"
+        assert (ocp.role(P), ocp.role(S)) == ("PRIMARY", "STANDBY")
         # P's own latest task still says STANDBY; S's newer switch back outweighs it
-        changed, again, dummy = run(ocp, clock, [pair(P, S)])
+        changed, again, dummy = run(ocp, [pair(P, S)])
         assert changed is True
         assert summary(again) == [("switched_over", "PRIMARY", "STANDBY", "STANDBY", "PRIMARY")]
-        assert len(ocp.posts()) == 3
+        assert len(posts(ocp)) == 3
 
-    def test_check_mode_sends_nothing(self, ocp, clock):
-        changed, result, diff = run(ocp, clock, [pair(P, S)], check_mode=True)
-        assert changed is True and ocp.posts() == []
+    def test_check_mode_sends_nothing(self, ocp):
+        changed, result, diff = run(ocp, [pair(P, S)], check_mode=True)
+        assert changed is True and ocp.writes() == []
         assert summary(result) == [("would_switch_over", "PRIMARY", "STANDBY", "STANDBY", "PRIMARY")]
         assert result["tasks"] == []
 
-    def test_a_running_task_is_attached_to_not_submitted_again(self, ocp, clock):
-        task_id = ocp.seed(P, "RUNNING", standby=S)
-        ocp.tasks[task_id]["finish"] = 3.0
-        changed, result, dummy = run(ocp, clock, [pair(P, S)])
-        assert changed is True and ocp.posts() == []
+    def test_a_running_task_is_attached_to_not_submitted_again(self, ocp):
+        task_id = ocp.add_task(P, name=SWITCHOVER_TASK_NAME, standby_id=S, seconds=3.0)
+        changed, result, dummy = run(ocp, [pair(P, S)])
+        assert changed is True and ocp.writes() == []
         [entry] = result["pairs"]
         assert (entry["action"], entry["task_id"], entry["task_status"]) == ("attached_to_running_task", task_id,
                                                                              "SUCCESSFUL")
         assert (entry["role_after"], entry["standby_role_after"]) == ("STANDBY", "PRIMARY")
 
-    def test_a_lost_answer_is_followed_and_never_resubmitted(self, ocp, clock):
-        ocp.lose_answer = True
-        changed, result, dummy = run(ocp, clock, [pair(P, S)])
-        assert len(ocp.posts()) == 1
+    def test_a_lost_answer_is_followed_and_never_resubmitted(self, ocp):
+        ocp.script("switchover", Then(lost_answer(path=SWITCHOVER_PATH % PRIMARY_CLUSTER)))
+        changed, result, dummy = run(ocp, [pair(P, S)])
+        assert len(posts(ocp)) == 1
         assert changed is True and result["pairs"][0]["task_status"] == "SUCCESSFUL"
 
-    def test_a_failed_subtask_is_named_with_its_log(self, ocp, clock):
-        ocp.fail_at = "Switchover standby tenant to primary"
+    def test_a_failed_subtask_is_named_with_its_log(self, ocp):
+        ocp.fail_next_task(P, "Switchover check", message="ErrorCode = 4179, Operation not allowed now")
         with pytest.raises(RunFailure) as failure:
-            run(ocp, clock, [pair(P, S)])
+            run(ocp, [pair(P, S)])
         message = failure.value.message
-        assert "task %d FAILED at subtask 'Switchover standby tenant to primary'" % min(ocp.tasks) in message
+        [task] = ocp.tasks_of(P)
+        assert "task %d FAILED at subtask 'Switchover check'" % task.id in message
         assert "ErrorCode = 4179" in message and failure.value.changed is True
         [entry] = failure.value.result["pairs"]
-        assert entry["failed_subtask"]["name"] == "Switchover standby tenant to primary"
+        assert entry["failed_subtask"]["name"] == "Switchover check"
 
-    def test_roles_reported_by_the_tenant_win_and_are_confirmed_in_both_clusters(self, clock):
-        ocp = FakeOcp(clock, {P: "PRIMARY", S: "STANDBY"}, expose_roles=True)
-        changed, result, dummy = run(ocp, clock, [pair(P, S)])
+    def test_a_half_done_task_stops_naming_the_role_variable_or_is_retried(self, ocp):
+        ocp.fail_next_task(P, "Update tenant info")
+        with pytest.raises(RunFailure):
+            run(ocp, [pair(P, S)])
+        assert (ocp.role(P), ocp.role(S)) == ("STANDBY", "PRIMARY")
+        with pytest.raises(RunFailure) as stopped:
+            run(ocp, [pair(P, S)])
+        assert "retry_failed_tasks: true (role variable tenant_switchover_retry_failed_tasks)" in stopped.value.message
+        changed, result, dummy = run(ocp, [pair(P, S)], retry_failed_tasks=True)
+        assert result["pairs"][0]["action"] == "retried_failed_task" and result["pairs"][0]["task_status"] == "SUCCESSFUL"
+        assert len(posts(ocp)) == 1 and len(ocp.calls_to("retry_task")) == 1
+
+    def test_roles_reported_by_the_tenant_win_and_are_confirmed_in_both_clusters(self):
+        ocp = FakeOcp(shape="flat", expose_roles=True)
+        ocp.add_tenant(P, role="PRIMARY", cluster_id=PRIMARY_CLUSTER)
+        ocp.add_tenant(S, role="STANDBY", cluster_id=STANDBY_CLUSTER)
+        changed, result, dummy = run(ocp, [pair(P, S)])
         assert result["pairs"][0]["role_source"] == SOURCE_TENANT
-        assert not [call for call in ocp.calls if call[0] == "failover_precheck"]
+        assert prechecks(ocp) == []
         # the standby's role after the task is read again outside the primary's cluster
-        assert ocp.calls.count(("list_all_tenants",)) == 2
+        assert len(ocp.calls_to("list_all_tenants")) == 2
 
-    def test_an_unknown_standby_stops_before_anything_is_sent(self, ocp, clock):
+    def test_an_unknown_standby_stops_before_anything_is_sent(self, ocp):
         with pytest.raises(RunFailure) as failure:
-            run(ocp, clock, [pair(P, 299)])
-        assert "OCP knows no tenant with id 299" in failure.value.message and ocp.posts() == []
+            run(ocp, [pair(P, 299)])
+        assert "OCP knows no tenant with id 299" in failure.value.message and ocp.writes() == []
 
 
 def task(task_id, tenant_id, status="SUCCESSFUL", name=SWITCHOVER_TASK_NAME):
