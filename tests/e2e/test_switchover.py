@@ -276,9 +276,9 @@ def test_bad_input_fails_clearly_before_anything_is_sent(run_playbook, simulator
     expected = {
         "empty": "pairs must list at least one {tenant_id, standby_tenant_id} pair",
         "own standby": "pair %d: a tenant cannot be its own standby" % ORDERS,
-        "twice": "lists %d more than once" % ORDERS_DR,
+        "twice": "pairs lists tenant %d more than once" % ORDERS_DR,
         "unknown standby": "OCP knows no tenant with id 2999999",
-        "precheck twice": "lists %d, %d more than once" % (ORDERS, ORDERS_DR),
+        "precheck twice": "pairs lists tenant %d, %d more than once" % (ORDERS, ORDERS_DR),
     }
     for name, text in expected.items():
         assert run.status(name) == "failed", (name, run.task(name))
