@@ -92,6 +92,7 @@ SWITCHOVER_PATH = "/api/v2/ob/clusters/%d/tenants/switchover"
 # An api_url that ends in OCP's API prefix: every path above already starts with it.
 API_PREFIX_IN_URL = re.compile(r"/api(/v\d+)?/*$", re.I)
 
+
 def rate_limit_reset_seconds(value, now):
     """Seconds to wait according to a ``RateLimit-Reset`` header value, or None when it cannot be read.
 
