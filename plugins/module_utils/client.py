@@ -269,9 +269,14 @@ class OcpClient:
 
     def switchover_precheck(self, cluster_id, tenant_id, standby_tenant_id):
         """Raw SwitchoverPreCheckResult of a primary tenant and its standby. Retried: it changes nothing."""
+        return self.switchover_precheck_answer(cluster_id, tenant_id, standby_tenant_id)[0]
+
+    def switchover_precheck_answer(self, cluster_id, tenant_id, standby_tenant_id):
+        """(raw SwitchoverPreCheckResult, server time of the answer as epoch seconds or None); see server_time()."""
         path = SWITCHOVER_PRECHECK_PATH % (cluster_id, tenant_id)
         body = {"tenantId": tenant_id, "standbyTenantId": standby_tenant_id}
-        return self._expect_dict("POST", path, self.post(path, body=body, retry=True))
+        data, answered_at = self._request("POST", path, body=body, session=self._retrying)
+        return self._expect_dict("POST", path, data), answered_at
 
     def switchover(self, cluster_id, pairs):
         """Submit a batch switchover; ``pairs`` are ``{"tenantId": primary, "standbyTenantId": standby}``.

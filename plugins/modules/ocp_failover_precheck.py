@@ -284,6 +284,9 @@ import math
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.precheck import findings
+from ansible_collections.oceanbase.ocp.plugins.module_utils.precheck import invalid_message as shared_invalid_message
+from ansible_collections.oceanbase.ocp.plugins.module_utils.sync_lag import scn_value, sync_lag_seconds
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
     NOT_STANDBY_CODE,
     ROLE_STANDBY,
@@ -293,50 +296,14 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems
 
-# [confirmed] docs/ocp-api.md, "Synchronization position": an OceanBase 4.x SCN is a time in nanoseconds since the
-# epoch. A plausible one falls between 2000-01-01 and an hour after the server time (a little skew is tolerated).
-SCN_UNITS_PER_SECOND = 10 ** 9
-EARLIEST_PLAUSIBLE_SCN_SECONDS = 946684800  # 2000-01-01T00:00:00Z
-MAX_SCN_AHEAD_SECONDS = 3600
-
 SYNC_LAG_TOO_HIGH = "SYNC_LAG_TOO_HIGH"
 SYNC_LAG_UNKNOWN = "SYNC_LAG_UNKNOWN"
 
 
-def scn_value(raw):
-    """OCP's syncScn as an int (a JSON number, or a string of digits as some builds send Java longs), else None."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
-
-
-def sync_lag_seconds(sync_scn, answered_at):
-    """Seconds the standby lags behind: server time of the answer minus syncScn / 1e9; None when either is unusable."""
-    scn = scn_value(sync_scn)
-    if scn is None or answered_at is None:
-        return None
-    # Integer arithmetic first: a float holds an SCN (~1.7e18) only to about 256 ns.
-    whole, rest = divmod(scn, SCN_UNITS_PER_SECOND)
-    if whole < EARLIEST_PLAUSIBLE_SCN_SECONDS or whole > answered_at + MAX_SCN_AHEAD_SECONDS:
-        return None
-    lag = (answered_at - whole) - float(rest) / SCN_UNITS_PER_SECOND
-    return round(max(lag, 0.0), 3)
-
-
 def precheck_entry(tenant_id, raw, answered_at=None):
     """Shape OCP's ObTenantPreCheckResult (camelCase) into the module's snake_case result."""
-    errors = []
-    warnings = []
     check_results = raw.get("checkResults") or []
-    for check in check_results:
-        if not isinstance(check, dict):
-            continue
-        item = dict(error_code=check.get("errorCode"), error_message=check.get("errorMessage"))
-        (warnings if check.get("warning") else errors).append(item)
+    errors, warnings = findings(check_results)
     scn = scn_value(raw.get("syncScn"))
     return dict(
         tenant_id=raw.get("tenantId", tenant_id),
@@ -392,15 +359,8 @@ def apply_lag_bound(entry, bound):
 
 
 def invalid_message(prechecks):
-    invalid = [precheck for precheck in prechecks if not precheck["valid"]]
-    reasons = []
-    for precheck in invalid:
-        label = "tenant %s" % precheck["tenant_id"]
-        if precheck["name"]:
-            label += " (%s)" % precheck["name"]
-        errors = "; ".join("%s %s" % (error["error_code"], error["error_message"]) for error in precheck["errors"])
-        reasons.append("%s: %s" % (label, errors or "OCP reported it invalid without an error code"))
-    return "Failover precheck failed for %d of %d tenants: %s" % (len(invalid), len(prechecks), " | ".join(reasons))
+    return shared_invalid_message("Failover", prechecks, lambda precheck: "tenant %s%s" % (
+        precheck["tenant_id"], " (%s)" % precheck["name"] if precheck["name"] else ""))
 
 
 def requested_tenant_ids(module):

@@ -346,8 +346,7 @@ polls:
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER, validate_request
-from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import RoleChangeRun
-from ansible_collections.oceanbase.ocp.plugins.module_utils.task_waiter import WAIT_ARGUMENT_SPEC
+from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import ROLE_CHANGE_ARGUMENT_SPEC, run_operation
 
 ARGUMENT_SPEC = dict(
     cluster_id=dict(type="int", required=True),
@@ -360,10 +359,7 @@ ARGUMENT_SPEC = dict(
             service_name=dict(type="str"),
         ),
     ),
-    retry_failed_tasks=dict(type="bool", default=False),
-    return_subtasks=dict(type="bool", default=True),
-    submit=dict(type="bool", default=True),
-    **WAIT_ARGUMENT_SPEC
+    **ROLE_CHANGE_ARGUMENT_SPEC
 )
 
 
@@ -371,14 +367,7 @@ def run(module, client):
     """Fail the requested tenants over; returns (changed, result, diff) for run_module."""
     params = module.params
     problems = validate_request(params["cluster_id"], params["tenants"], params["wait_timeout"], params["wait_sleep"])
-    if problems:
-        module.fail_json(msg="Invalid input, nothing was sent to OCP: %s" % "; ".join(problems))
-    return RoleChangeRun(
-        FAILOVER, client, params["cluster_id"], params["tenants"], check_mode=module.check_mode,
-        retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
-        wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
-        submit=params["submit"],
-    ).run()
+    return run_operation(FAILOVER, module, client, params["tenants"], problems)
 
 
 def main():

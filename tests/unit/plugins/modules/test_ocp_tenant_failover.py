@@ -14,6 +14,7 @@ from ansible.module_utils.common.warnings import get_warning_messages
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER
+from ansible_collections.oceanbase.ocp.plugins.module_utils import role_change
 from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import RoleChangeRun
 from ansible_collections.oceanbase.ocp.plugins.modules import ocp_tenant_failover as module_under_test
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import (
@@ -50,7 +51,7 @@ def engines(monkeypatch):
         client = args[1]
         return RoleChangeRun(*args, **dict(kwargs, clock=client.clock, sleep=client.clock.sleep))
 
-    monkeypatch.setattr(module_under_test, "RoleChangeRun", spy)
+    monkeypatch.setattr(role_change, "RoleChangeRun", spy)  # the module builds its run through role_change.run_operation
     return built
 
 
