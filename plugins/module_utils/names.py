@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import RunFailure
+from ansible_collections.oceanbase.ocp.plugins.module_utils.ocp_task import normalize_tasks
 from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems
 
 # Lookups of the near matches of unknown names run in parallel, but not so wide that a long list floods OCP.
@@ -192,3 +193,24 @@ def resolve_tenants(client, cluster_id, items, option="tenants", tenants=None):
     if problems:
         raise NameResolutionError(problems)
     return items
+
+
+def tasks_named(client, names, **filters):
+    """OCP's tasks whose name is exactly one of ``names``, normalised (ocp_task.normalize_task), one list request
+    (every page) per name; ``filters`` are the task list's other filters (clusterId, tenantId, status).
+
+    The task list's ``name`` filter is a keyword too (docs/ocp-api.md, "Task list"), so each answer is compared
+    exactly; a ``clusterId`` or ``tenantId`` filter is checked again on the normalised tasks, whichever shape OCP
+    sent them in.
+    """
+    found = []
+    for name in names:
+        for task in normalize_tasks(client.list_tasks(name=name, **filters)):
+            if task.get("name") != name:
+                continue
+            if filters.get("clusterId") is not None and task.get("cluster_id") not in (None, filters["clusterId"]):
+                continue
+            if filters.get("tenantId") is not None and task.get("tenant_id") not in (None, filters["tenantId"]):
+                continue
+            found.append(task)
+    return found
