@@ -34,7 +34,7 @@ class NameResolutionError(RunFailure):
     def __init__(self, problems):
         self.problems = list(problems)
         super(NameResolutionError, self).__init__(
-            "Cannot tell which OCP objects are meant, nothing was sent to OCP: %s." % "; ".join(self.problems))
+            "Cannot tell which cluster or tenants are meant, nothing was sent to OCP: %s." % "; ".join(self.problems))
 
 
 def entry_id(entry):
