@@ -25,6 +25,9 @@ DEFAULT_OPTIONS = {
     "expose_tenant_role": False,  # true: tenant detail/list add the ASSUMED tenantRole/primaryTenantId/primaryClusterId
     "precheck_role_error": "check_result",  # check_result | http_error: how a precheck refuses a tenant of the wrong role
     "role_change_at": "subtask",  # subtask: roles change when the role-switching subtask succeeds | task_success
+    # ASSUMED: OCP refuses (409) a role change of a tenant that already has one running. false models an OCP that
+    # does not guard, so that two racing jobs both get their task (the collection must notice, not prevent, that).
+    "refuse_running_task": True,
 }
 OPTION_CHOICES = {
     "task_shape": ("nested", "flat"),
@@ -110,8 +113,9 @@ def updated_timing(current, changes):
 def updated_options(current, changes):
     """`current` options with `changes` applied, validated (for the scenario and PATCH /_sim/options)."""
     options = _merged(current, changes, "options")
-    if not isinstance(options["expose_tenant_role"], bool):
-        raise ValueError("options.expose_tenant_role must be true or false")
+    for key in ("expose_tenant_role", "refuse_running_task"):
+        if not isinstance(options[key], bool):
+            raise ValueError("options.%s must be true or false" % key)
     for key, choices in OPTION_CHOICES.items():
         if options[key] not in choices:
             raise ValueError("options.%s must be one of %s" % (key, ", ".join(choices)))

@@ -530,7 +530,7 @@ class State:
 
     def _refuse_if_running(self, tenant):
         running = self._tasks.get(self._running.get(tenant["id"]))
-        if running is not None:
+        if running is not None and self.options["refuse_running_task"]:
             raise ApiError(409, envelope.FAILOVER_ALREADY_RUNNING, "Tenant %s already has a running task %s (%s)." % (
                 tenant["name"], running.id, running.kind.name))
 
