@@ -19,7 +19,7 @@ from __future__ import absolute_import, division, print_function
 from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import RunFailure
 from ansible_collections.oceanbase.ocp.plugins.module_utils.ocp_task import normalize_tasks
-from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems
+from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import duplicate_problems, id_problems
 
 # Lookups of the near matches of unknown names run in parallel, but not so wide that a long list floods OCP.
 MAX_PARALLEL_LOOKUPS = 16
@@ -123,13 +123,9 @@ def tenant_item_problems(items, option="tenants"):
                 problems.append("%s has an empty name" % where)
         else:
             problems.append("%s gives neither tenant_id nor name: give exactly one" % where)
-    by_id = [item["tenant_id"] for item in items or [] if _way(item) == "tenant_id"]
-    by_name = [item["name"] for item in items or [] if _way(item) == "name"]
-    for label, values, shown in (("tenant_id", by_id, str), ("name", by_name, repr)):
-        repeated = sorted(set(value for value in values if values.count(value) > 1), key=str)
-        if repeated:
-            problems.append("%s lists %s %s more than once: list each tenant once"
-                            % (option, label, ", ".join(shown(value) for value in repeated)))
+    problems += duplicate_problems(option, "tenant_id", [item["tenant_id"] for item in items or []
+                                                        if _way(item) == "tenant_id"])
+    problems += duplicate_problems(option, "name", [item["name"] for item in items or [] if _way(item) == "name"])
     return problems
 
 
@@ -187,7 +183,7 @@ def resolve_tenants(client, cluster_id, items, option="tenants", tenants=None):
             given.setdefault(items[index]["tenant_id"], []).append(index)
     for tenant_id, indexes in sorted(given.items()):
         if len(set(ways[index] for index in indexes)) > 1:
-            problems.append("%s lists tenant %s more than once (%s): list each tenant once"
+            problems.append("%s lists tenant %s more than once (%s): list each once"
                             % (option, tenant_id, ", ".join("%s[%d] by %s" % (option, index, ways[index])
                                                            for index in indexes)))
     if problems:

@@ -123,7 +123,7 @@ def test_every_problem_in_one_message_before_any_post(run_playbook, simulator):
     assert ("the tenant name 'dup' is shared by 2 tenants of cluster 3000020 (ids 2000130, 2000131): give tenant_id"
             " instead") in message
     assert ("tenants lists tenant 2000110 more than once (tenants[2] by name, tenants[3] by tenant_id): list each"
-            " tenant once") in message
+            " once") in message
     assert posts(simulator) == []
     assert roles(simulator, T1, T10, DUP_A, DUP_B) == ["STANDBY"] * 4
 

@@ -12,57 +12,36 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.names import (
     NameResolutionError,
     resolve_cluster,
     resolve_tenants,
+    tasks_named,
     tenant_item_problems,
 )
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import FAILOVER, SWITCHOVER, FakeOcp, Returns
 
-
-class ListingOcp:
-    """The OcpClient's list methods over in-memory clusters and tenants, with OCP's fuzzy name filter (a
-    case-insensitive keyword, as the simulator assumes). Records every call."""
-
-    def __init__(self, clusters, tenants):
-        self.clusters = clusters
-        self.tenants = tenants
-        self.calls = []
-
-    @staticmethod
-    def _fuzzy(entries, name):
-        if name is None:
-            return [dict(entry) for entry in entries]
-        return [dict(entry) for entry in entries if name.lower() in entry["name"].lower()]
-
-    def list_clusters(self, **filters):
-        self.calls.append(("list_clusters", filters))
-        return self._fuzzy(self.clusters, filters.get("name"))
-
-    def list_tenants(self, cluster_id, **filters):
-        self.calls.append(("list_tenants", cluster_id, filters))
-        if cluster_id not in [cluster["id"] for cluster in self.clusters]:
-            raise OcpApiError("GET", "/api/v2/ob/clusters/%d/tenants" % cluster_id, "Cluster not found", status=404,
-                              code="OBE11001")
-        return self._fuzzy([t for t in self.tenants if t["clusterId"] == cluster_id], filters.get("name"))
-
-
-CLUSTERS = [
-    {"id": 3000020, "name": "obcluster_dr"},
-    {"id": 3000021, "name": "obcluster_dr2"},
-    {"id": 3000030, "name": "twin"},
-    {"id": 3000031, "name": "twin"},
-]
+DR, DR2, TWIN_A, TWIN_B = 3000020, 3000021, 3000030, 3000031
 TENANTS = [
-    {"id": 2000101, "name": "t1", "clusterId": 3000020},
-    {"id": 2000110, "name": "t10", "clusterId": 3000020},
-    {"id": 2000111, "name": "T1_archive", "clusterId": 3000020},
-    {"id": 2000120, "name": "trade_dr", "clusterId": 3000020},
-    {"id": 2000130, "name": "dup", "clusterId": 3000020},
-    {"id": 2000131, "name": "dup", "clusterId": 3000020},
-    {"id": 2000201, "name": "t1", "clusterId": 3000021},
+    (2000101, "t1", DR),
+    (2000110, "t10", DR),
+    (2000111, "T1_archive", DR),
+    (2000120, "trade_dr", DR),
+    (2000130, "dup", DR),
+    (2000131, "dup", DR),
+    (2000201, "t1", DR2),
 ]
 
 
-@pytest.fixture
-def ocp():
-    return ListingOcp(CLUSTERS, TENANTS)
+@pytest.fixture(params=["nested", "flat"])
+def ocp(request):
+    """The project's FakeOcp with the clusters and tenants whose names trap a fuzzy match (its name filters are
+    fuzzy, as OCP's are), in either task shape."""
+    fake = FakeOcp(shape=request.param)
+    fake.clusters = {DR: "obcluster_dr", DR2: "obcluster_dr2", TWIN_A: "twin", TWIN_B: "twin"}
+    for tenant_id, name, cluster_id in TENANTS:
+        fake.add_tenant(tenant_id, name=name, cluster_id=cluster_id)
+    return fake
+
+
+def calls(ocp):
+    return [(call.method,) + call.args + (call.kwargs,) for call in ocp.calls]
 
 
 def problems_of(raised):
@@ -77,7 +56,7 @@ class TestResolveCluster:
     def test_by_name_is_exact_despite_the_fuzzy_filter(self, ocp):
         # OCP's filter returns obcluster_dr2 as well: the exact name wins.
         assert resolve_cluster(ocp, cluster_name="obcluster_dr") == (3000020, "obcluster_dr")
-        assert ocp.calls == [("list_clusters", {"name": "obcluster_dr"})]
+        assert calls(ocp) == [("list_clusters", {"name": "obcluster_dr"})]
         assert resolve_cluster(ocp, cluster_name="obcluster_dr2") == (3000021, "obcluster_dr2")
 
     def test_unknown_name_lists_the_near_matches(self, ocp):
@@ -86,7 +65,7 @@ class TestResolveCluster:
         assert problems_of(raised) == [
             "OCP has no cluster named 'obcluster' (similar names: 'obcluster_dr', 'obcluster_dr2'): check"
             " cluster_name, or give cluster_id"]
-        assert str(raised.value).startswith("Cannot tell which OCP objects are meant, nothing was sent to OCP: ")
+        assert str(raised.value).startswith("Cannot tell which cluster or tenants are meant, nothing was sent to OCP: ")
 
     def test_case_is_not_ignored(self, ocp):
         with pytest.raises(NameResolutionError) as raised:
@@ -105,7 +84,8 @@ class TestResolveCluster:
                                        " cluster_id instead"]
 
     def test_a_repeated_list_entry_is_not_ambiguity(self, ocp):
-        ocp.clusters = CLUSTERS + [dict(CLUSTERS[0])]  # a list read over a page edge
+        entry = {"id": DR, "name": "obcluster_dr"}
+        ocp.script("list_clusters", Returns([entry, {"id": DR2, "name": "obcluster_dr2"}, dict(entry)]))  # a page edge
         assert resolve_cluster(ocp, cluster_name="obcluster_dr") == (3000020, "obcluster_dr")
 
     @pytest.mark.parametrize("kwargs, problem", [
@@ -136,7 +116,7 @@ class TestResolveTenants:
 
     def test_one_list_of_the_cluster_for_every_name(self, ocp):
         resolve_tenants(ocp, 3000020, [{"name": "t1"}, {"name": "t10"}, {"name": "trade_dr"}])
-        assert ocp.calls == [("list_tenants", 3000020, {})]
+        assert calls(ocp) == [("list_tenants", 3000020, {})]
 
     def test_ids_only_read_nothing_and_keep_their_order(self, ocp):
         items = [{"tenant_id": 2000120}, {"tenant_id": 2000101}]
@@ -181,7 +161,7 @@ class TestResolveTenants:
             "cluster 3000020 has no tenant named 't2' (OCP's name filter found no similar name)",
         ]
         # one list of the cluster, then OCP's fuzzy filter once per unknown name, for the near matches
-        assert sorted(ocp.calls, key=str) == sorted([
+        assert sorted(calls(ocp), key=str) == sorted([
             ("list_tenants", 3000020, {}), ("list_tenants", 3000020, {"name": "t"}),
             ("list_tenants", 3000020, {"name": "t2"})], key=str)
 
@@ -190,16 +170,17 @@ class TestResolveTenants:
             resolve_tenants(ocp, 3000020, [{"tenant_id": 2000101}, {"name": "t10"}, {"name": "t1"}])
         assert problems_of(raised) == [
             "tenants lists tenant 2000101 more than once (tenants[0] by tenant_id, tenants[2] by name): list each"
-            " tenant once"]
+            " once"]
 
     def test_option_names_the_items(self, ocp):
         with pytest.raises(NameResolutionError, match=r"cluster 3000020 has no tenant named 'x'"):
             resolve_tenants(ocp, 3000020, [{"name": "x"}], option="tenant_names")
         assert tenant_item_problems([{"name": "a"}, {"name": "a"}], option="tenant_names") == [
-            "tenant_names lists name 'a' more than once: list each tenant once"]
+            "tenant_names lists name a more than once: list each once"]
 
     def test_many_near_matches_are_cut(self, ocp):
-        ocp.tenants = [{"id": 100 + n, "name": "batch_%02d" % n, "clusterId": 3000020} for n in range(15)]
+        for n in range(15):
+            ocp.add_tenant(100 + n, name="batch_%02d" % n, cluster_id=DR)
         with pytest.raises(NameResolutionError) as raised:
             resolve_tenants(ocp, 3000020, [{"name": "batch"}])
         assert raised.value.problems[0].endswith("'batch_08', 'batch_09' and 5 more)")
@@ -221,10 +202,33 @@ class TestTenantItemProblems:
             "tenants[0].tenant_id must be a positive integer ID, got 0",
             "tenants[1] has an empty name",
             "tenants[6].tenant_id must be a positive integer ID, got True",
-            "tenants lists tenant_id 5 more than once: list each tenant once",
-            "tenants lists name 'a' more than once: list each tenant once",
+            "tenants lists tenant_id 5 more than once: list each once",
+            "tenants lists name a more than once: list each once",
         ]
 
     def test_empty_is_fine_here(self):
         # Whether an empty list is allowed is the module's to say ("at least one tenant to fail over").
         assert tenant_item_problems([]) == [] and tenant_item_problems(None) == []
+
+
+class TestTasksNamed:
+    def test_exact_names_one_list_each(self, ocp):
+        ocp.add_task(2000101, FAILOVER, status="SUCCESSFUL", cluster_id=DR)
+        ocp.add_task(2000110, SWITCHOVER, status="SUCCESSFUL", cluster_id=DR)
+        ocp.script("list_tasks", lambda proceed, **filters: proceed() + [
+            # OCP's keyword filter also returns a task whose name merely contains the one asked for
+            dict(proceed()[0], id=1, name=FAILOVER + " (archive)")] if filters["name"] == FAILOVER else proceed())
+        found = tasks_named(ocp, [FAILOVER, SWITCHOVER], clusterId=DR)
+        assert [(task["name"], task["tenant_id"], task["cluster_id"]) for task in found] == [
+            (FAILOVER, 2000101, DR), (SWITCHOVER, 2000110, DR)]
+        assert calls(ocp) == [("list_tasks", {"name": FAILOVER, "clusterId": DR}),
+                              ("list_tasks", {"name": SWITCHOVER, "clusterId": DR})]
+
+    def test_filters_are_checked_again_on_either_shape(self, ocp):
+        ocp.add_task(2000101, FAILOVER, status="SUCCESSFUL", cluster_id=DR)
+        ocp.add_task(2000201, FAILOVER, status="SUCCESSFUL", cluster_id=DR2)
+        # an OCP that ignored the filters: the module still keeps only what it asked for
+        ocp.script("list_tasks", lambda proceed, **filters: proceed(name=FAILOVER))
+        assert [task["tenant_id"] for task in tasks_named(ocp, [FAILOVER], clusterId=DR2)] == [2000201]
+        ocp.script("list_tasks", lambda proceed, **filters: proceed(name=FAILOVER))
+        assert [task["tenant_id"] for task in tasks_named(ocp, [FAILOVER], tenantId=2000101)] == [2000101]
