@@ -59,19 +59,22 @@ options:
       - For each tenant whose role nothing else shows (RV(tenants[].role_source=none)), run OCP's failover
         precheck, which changes nothing, and take the role it implies (RV(tenants[].role_source=precheck)).
       - One precheck request per such tenant, up to 50 at a time, each taking seconds in OCP; hence off by default.
-        Tenants with a running role-changing task are not prechecked: their role is changing.
+        Tenants with a running role-changing task are not prechecked, as their role is changing.
     type: bool
     default: false
 notes:
-  - B(Where roles come from) (RV(tenants[].role_source)). OCP documents no tenant-level role field. V(tenant)
-    means the tenant's C(tenantRole) field, which some OCP versions send (not documented by OCP; used when
-    present). V(tasks) means the tenant's B(latest) role-changing task, when it SUCCEEDED. A C(Failover tenant)
-    task makes its tenant primary; a switchover task makes the tenant it was submitted for (the primary at the time)
-    a standby. Only the latest counts, since a tenant failed over long ago may have been switched back since.
-    V(precheck) means the failover precheck (only with O(precheck_unknown_roles=true)): OCP's error C(OBE26013)
-    says the tenant is not a standby (primary, or the role the message names), any other answer that OCP examined
-    it as a standby. V(none) means no evidence: the role is null, never guessed. This happens for a tenant whose
-    latest role-changing task is RUNNING or FAILED, or that never had one.
+  - B(Where roles come from) (RV(tenants[].role_source)). OCP documents no tenant-level role field, so the module
+    takes the first evidence there is, in this order.
+  - V(tenant) is the tenant's C(tenantRole) field, which some OCP versions send (not documented by OCP; used when
+    present).
+  - V(tasks) is the tenant's B(latest) role-changing task, when it SUCCEEDED. A C(Failover tenant) task makes its
+    tenant primary; a switchover task makes the tenant it was submitted for (the primary at the time) a standby.
+    Only the latest counts, since a tenant failed over long ago may have been switched back since.
+  - V(precheck) is the failover precheck, run only with O(precheck_unknown_roles=true). OCP's error C(OBE26013)
+    says the tenant is not a standby (primary, or the role its message names); any other answer says that OCP
+    examined it as a standby.
+  - V(none) means no evidence, and then the role is null, never guessed. That is the case of a tenant whose latest
+    role-changing task is RUNNING or FAILED, or that never had one, when OCP sends no C(tenantRole).
   - C(cluster_type) in the result is OCP's C(clusterType), the type of the cluster the tenant belongs to
     (cluster-level primary/standby of OceanBase 3.x), not the tenant's own role.
   - Requests grow with pages of OCP's lists, not with tenants. One tenant list (or one detail), one task list
