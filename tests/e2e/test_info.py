@@ -360,8 +360,9 @@ def test_details_are_read_only_where_the_list_lacks_the_order(run_playbook, simu
 def test_wait_for_a_task_with_until(run_playbook, simulator, options):
     """The EXAMPLES pattern: submit by name without waiting, then poll ocp_task_info with until:, through OCP
     recording the task late (404 for the first attempts)."""
-    requests.patch(simulator.url + "/_sim/timing", json={"task_record_delay_seconds": 2, "subtask_seconds_by_name": {}},
-                   timeout=5).raise_for_status()
+    # The task runs for over 8 s, so the first attempt finds it unrecorded or running even on a slow machine.
+    requests.patch(simulator.url + "/_sim/timing", timeout=5, json={
+        "task_record_delay_seconds": 2, "subtask_seconds_by_name": {"Upgrade tenant data version": 8}}).raise_for_status()
     run = run_playbook([
         {"name": "submit", "register": "submitted",
          FAILOVER: {"cluster_name": "obcluster_dr", "tenants": [{"name": "trade_dr"}], "wait": False}},
