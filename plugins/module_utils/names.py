@@ -12,6 +12,9 @@ that matches nothing exactly is shown as near matches, as a hint for a typo.
 Every problem with the input (an item with both ``tenant_id`` and ``name``, or neither; an unknown name; a name
 two tenants share; a tenant listed twice) is collected and reported in one :class:`NameResolutionError`, a
 RunFailure, so run_module fails the module with it (common.py: the one error policy).
+
+Tasks by name too: :func:`tasks_named` reads the task list once per exact task name (its ``name`` filter is fuzzy
+as well).
 """
 
 from __future__ import absolute_import, division, print_function
