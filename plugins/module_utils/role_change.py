@@ -116,14 +116,15 @@ class Operation:
         raise NotImplementedError
 
 
-def run_operation(operation, module, client, items, problems):
+def run_operation(operation, module, client, items, problems, cluster_id=None):
     """A role-changing module's run(): fails the module on input ``problems`` before anything is sent, else runs
     the operation with the module's options (ROLE_CHANGE_ARGUMENT_SPEC); (changed, result, diff) for run_module."""
     if problems:
         module.fail_json(msg="Invalid input, nothing was sent to OCP: %s" % "; ".join(problems))
     params = module.params
     return RoleChangeRun(
-        operation, client, params["cluster_id"], items, check_mode=module.check_mode,
+        operation, client, params["cluster_id"] if cluster_id is None else cluster_id, items,
+        check_mode=module.check_mode,
         retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
         wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
         submit=params["submit"],
