@@ -126,8 +126,8 @@ def tenant_item_problems(items, option="tenants"):
                 problems.append("%s has an empty name" % where)
         else:
             problems.append("%s gives neither tenant_id nor name: give exactly one" % where)
-    problems += duplicate_problems(option, "tenant_id", [item["tenant_id"] for item in items or []
-                                                        if _way(item) == "tenant_id"])
+    by_id = [item["tenant_id"] for item in items or [] if _way(item) == "tenant_id"]
+    problems += duplicate_problems(option, "tenant_id", by_id)
     problems += duplicate_problems(option, "name", [item["name"] for item in items or [] if _way(item) == "name"])
     return problems
 
@@ -186,9 +186,8 @@ def resolve_tenants(client, cluster_id, items, option="tenants", tenants=None):
             given.setdefault(items[index]["tenant_id"], []).append(index)
     for tenant_id, indexes in sorted(given.items()):
         if len(set(ways[index] for index in indexes)) > 1:
-            problems.append("%s lists tenant %s more than once (%s): list each once"
-                            % (option, tenant_id, ", ".join("%s[%d] by %s" % (option, index, ways[index])
-                                                           for index in indexes)))
+            places = ", ".join("%s[%d] by %s" % (option, index, ways[index]) for index in indexes)
+            problems.append("%s lists tenant %s more than once (%s): list each once" % (option, tenant_id, places))
     if problems:
         raise NameResolutionError(problems)
     return items

@@ -120,8 +120,8 @@ class TestResolveTenants:
 
     def test_ids_only_read_nothing_and_keep_their_order(self, ocp):
         items = [{"tenant_id": 2000120}, {"tenant_id": 2000101}]
-        assert resolve_tenants(ocp, 3000020, items) == [{"tenant_id": 2000120, "name": None},
-                                                       {"tenant_id": 2000101, "name": None}]
+        expected = [{"tenant_id": 2000120, "name": None}, {"tenant_id": 2000101, "name": None}]
+        assert resolve_tenants(ocp, 3000020, items) == expected
         assert ocp.calls == []
 
     def test_ids_get_their_names_from_a_list_already_read(self, ocp):

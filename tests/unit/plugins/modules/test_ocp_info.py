@@ -114,8 +114,8 @@ class TestTenantInfo:
         assert (found[T10]["role"], found[T10]["role_source"]) == expected(ocp, "STANDBY", "STANDBY")
         assert found[T10]["latest_role_task"]["id"] == task_of(ocp, T10, SWITCHOVER)
         # a FAILED latest task, a running one, none at all: no evidence from the tasks
-        assert (found[HALF]["role"], found[HALF]["latest_role_task"]["status"]) == (expected(ocp, "PRIMARY", None)[0],
-                                                                                   "FAILED")
+        expected_role = expected(ocp, "PRIMARY", None)[0]
+        assert (found[HALF]["role"], found[HALF]["latest_role_task"]["status"]) == (expected_role, "FAILED")
         assert found[MOVING]["running_task"]["id"] == task_of(ocp, MOVING)
         assert found[MOVING]["running_task"]["progress"]["running"] == 1
         assert (found[SOLO]["role"], found[SOLO]["role_source"]) == expected(ocp, "PRIMARY", None)

@@ -10,6 +10,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils import role_change
 from ansible_collections.oceanbase.ocp.plugins.modules import ocp_tenant_failover as module_under_test
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import FakeClock, FakeOcp, install_client
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_exit import ModuleExit, capture_module_exits
@@ -39,13 +40,13 @@ def ocp(monkeypatch):
 def engine(monkeypatch):
     """What the module hands the engine (cluster id and items); the engine then runs on the FakeOcp's clock."""
     seen = []
-    real = module_under_test.RoleChangeRun
+    real = role_change.RoleChangeRun
 
     def spy(operation, client, cluster_id, items, **kwargs):
         seen.append((cluster_id, [dict(item) for item in items]))
         return real(operation, client, cluster_id, items, **dict(kwargs, clock=client.clock, sleep=client.clock.sleep))
 
-    monkeypatch.setattr(module_under_test, "RoleChangeRun", spy)
+    monkeypatch.setattr(role_change, "RoleChangeRun", spy)
     return seen
 
 
