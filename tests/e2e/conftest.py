@@ -6,6 +6,7 @@ playbook, runs `ansible-playbook` in a subprocess and hands back its output and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -61,6 +62,21 @@ def api_shape():
     """The form of OCP a test runs against. Test modules that must hold in both override this fixture with
     `@pytest.fixture(params=sorted(API_SHAPES))` (from conftest import API_SHAPES)."""
     return "documented"
+
+
+def in_shape(scenario, api_shape):
+    """A copy of `scenario` in the given API shape (its other options kept)."""
+    shaped = dict(scenario)
+    shaped["options"] = dict(scenario.get("options") or {}, **API_SHAPES[api_shape])
+    return shaped
+
+
+@contextlib.contextmanager
+def simulator_in_shape(scenario, api_shape):
+    """The simulator serving `scenario` in the given API shape: for test modules that run every test in both shapes
+    although their tests bring scenarios of their own (override `api_shape` and `simulator` with it)."""
+    with Simulator(scenario=in_shape(scenario, api_shape), host="127.0.0.1", port=0) as sim:
+        yield sim
 
 
 def load_scenario_file(path, api_shape="documented"):

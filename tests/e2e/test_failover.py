@@ -245,19 +245,27 @@ def test_a_slow_task_list_causes_no_second_failover(scenario, run_playbook, simu
 
 
 def test_two_concurrent_runs_are_noticed_and_named(scenario, run_playbook, simulator):
-    # Two jobs read "no task" before either submits; an OCP that does not guard accepts both. The collection cannot
-    # prevent that, but each run names the other's task and warns.
+    # Two jobs read "no task" before either has one; an OCP that does not guard accepts both. The collection cannot
+    # prevent that, but each run names the other's task and warns. Deterministic on a slow machine: job A's POST is
+    # held at OCP until job B (access keys, so its requests can be told apart) has read and submitted.
+    # Job B's task must still run (its tenant still a standby) when job A's held request reaches OCP's handler.
     scenario["options"]["refuse_running_task"] = False
-    scenario["timing"]["subtask_seconds"] = 0.5
+    scenario["timing"]["subtask_seconds_by_name"] = {"Reset log restore source": 40.0}
     simulator.reset(scenario)
-    # The POSTs wait long enough at OCP that the second job has read before the first job's task exists, even on a
-    # slow, busy machine (ansible-playbook takes seconds to start).
-    simulator.add_fault(method="POST", path=FAILOVER_PATH, action="latency", seconds=10)
+    simulator.add_fault(method="POST", path=FAILOVER_PATH, action="latency", seconds=25, count=1)
+
+    def arrived(auth):
+        return [entry for entry in failover_posts(simulator) if entry["auth"] == auth]
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(run_playbook, [failover("job A", [OHAYO])])
-        time.sleep(0.3)
-        second = pool.submit(run_playbook, [failover("job B", [OHAYO])])
+        first = pool.submit(run_playbook, [failover("job A", [OHAYO], wait_timeout=120)])
+        deadline = time.monotonic() + 120
+        while not arrived("basic") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert arrived("basic"), "job A never submitted"
+        second = pool.submit(run_playbook, [failover("job B", [OHAYO], wait_timeout=120)], auth="aksk")
         runs = [first.result(), second.result()]
+    assert [entry["status"] for entry in arrived("aksk")] == [200], "job B submitted while job A's request was held"
     tasks = [task["id"] for task in tasks_of(simulator, OHAYO)]
     assert len(tasks) == 2 and len(failover_posts(simulator)) == 2
     for run, name in zip(runs, ("job A", "job B")):

@@ -6,6 +6,7 @@ import socket
 import time
 
 import pytest
+from conftest import API_SHAPES, simulator_in_shape
 from harness import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ADMIN_PASSWORD, ADMIN_USER, add_standby_batch, assert_clean_output
 
 MODULE = "oceanbase.ocp.ocp_failover_precheck"
@@ -17,6 +18,18 @@ ALREADY_PRIMARY = 2000029  # reports: OBE26013
 BATCH_SIZE = 30
 BATCH_FIRST_ID = 2100001
 BATCH_PRECHECK_SECONDS = 1.5
+
+@pytest.fixture(params=sorted(API_SHAPES))
+def api_shape(request):
+    return request.param
+
+
+@pytest.fixture
+def simulator(scenario, api_shape):
+    """Every test here runs against both forms of OCP (conftest.API_SHAPES), whatever scenario it brings."""
+    with simulator_in_shape(scenario, api_shape) as sim:
+        yield sim
+
 
 
 def precheck(name, **args):

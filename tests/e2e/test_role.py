@@ -13,7 +13,7 @@ import time
 
 import pytest
 import yaml
-from conftest import BIN_DIR, base_env, read_results
+from conftest import API_SHAPES, BIN_DIR, base_env, read_results, simulator_in_shape
 from harness import ADMIN_PASSWORD, ADMIN_USER, assert_clean_output
 
 PRIMARY_CLUSTER = 3000010
@@ -31,6 +31,18 @@ REPORT = "Report the precheck results"
 # of about three seconds is still running when that second run reads, even on a slow, busy machine.
 ROLE_TIMING = {"precheck_seconds": 0.05, "subtask_seconds": 0.1,
                "subtask_seconds_by_name": {"Failover to primary tenant": 3.0}}
+
+@pytest.fixture(params=sorted(API_SHAPES))
+def api_shape(request):
+    return request.param
+
+
+@pytest.fixture
+def simulator(scenario, api_shape):
+    """Every test here runs against both forms of OCP (conftest.API_SHAPES), whatever scenario it brings."""
+    with simulator_in_shape(scenario, api_shape) as sim:
+        yield sim
+
 
 
 def role_scenario(primary_reachable=(), warnings=None, sync_lag=None, timing=None, already_primary=(), options=None):
