@@ -64,6 +64,7 @@ ACTION_NOT_SUBMITTED = "not_submitted"
 ROLE_CHANGE_ARGUMENT_SPEC = dict(
     retry_failed_tasks=dict(type="bool", default=False),
     return_subtasks=dict(type="bool", default=True),
+    submit=dict(type="bool", default=True),
     **WAIT_ARGUMENT_SPEC
 )
 
@@ -115,16 +116,18 @@ class Operation:
         raise NotImplementedError
 
 
-def run_operation(operation, module, client, items, problems):
+def run_operation(operation, module, client, items, problems, cluster_id=None):
     """A role-changing module's run(): fails the module on input ``problems`` before anything is sent, else runs
     the operation with the module's options (ROLE_CHANGE_ARGUMENT_SPEC); (changed, result, diff) for run_module."""
     if problems:
         module.fail_json(msg="Invalid input, nothing was sent to OCP: %s" % "; ".join(problems))
     params = module.params
     return RoleChangeRun(
-        operation, client, params["cluster_id"], items, check_mode=module.check_mode,
+        operation, client, params["cluster_id"] if cluster_id is None else cluster_id, items,
+        check_mode=module.check_mode,
         retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
         wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
+        submit=params["submit"],
     ).run()
 
 
@@ -151,13 +154,16 @@ class RoleChangeRun:
 
     def __init__(self, operation, client, cluster_id, items, check_mode=False, retry_failed_tasks=False,
                  return_subtasks=True, wait=True, wait_timeout=1800, wait_sleep=None, warn=None,
-                 clock=time.monotonic, sleep=time.sleep):
+                 clock=time.monotonic, sleep=time.sleep, submit=True):
         self.op = operation
         self.client = client
         self.cluster_id = cluster_id
         self.items = items
         self.check_mode = check_mode
         self.retry_failed_tasks = retry_failed_tasks
+        # False: send nothing, only follow each item's latest task of the operation (a role that submitted with
+        # wait=false waits with this, so that the wait can never submit a second time).
+        self.submit_enabled = submit
         self.return_subtasks = return_subtasks
         self.wait_enabled = wait
         self.wait_timeout = wait_timeout
@@ -323,6 +329,8 @@ class RoleChangeRun:
                     % (self.label(plan.tenant_id), latest.get("name"), latest.get("id")))
         target = self.op.target_roles(plan.item)
         in_target = all(plan.roles[tenant_id].role == role for tenant_id, role in target.items())
+        if not self.submit_enabled:
+            return self.decide_follow_only(plan, latest, in_target)
         if latest is not None and latest.get("status") == TASK_FAILED and latest.get("name") in self.op.task_names:
             if not in_target:
                 plan.action, plan.earlier_failed_task = self.op.action_submitted, latest
@@ -347,6 +355,22 @@ class RoleChangeRun:
             return None
         plan.action = self.op.action_submitted
         return None
+
+    def decide_follow_only(self, plan, latest, in_target):
+        """With submit=false: follow the item's latest task of the operation, whatever its status (a FAILED one is
+        reported, never retried or resubmitted); an item without one is done if its roles are, else blocks."""
+        if latest is not None and latest.get("name") in self.op.task_names:
+            if latest.get("status") == TASK_SUCCESSFUL and in_target:
+                plan.action, plan.deciding_task = self.op.action_done, latest
+            else:
+                plan.action, plan.task = ACTION_ATTACHED, latest
+                self.known_task_ids.add(latest["id"])
+            return None
+        if in_target:
+            plan.action = self.op.action_done
+            return None
+        return ("tenant %s has no %s task to follow, and submit is false: run with submit: true to submit one."
+                % (self.label(plan.tenant_id), self.op.name))
 
     def with_subtasks(self, task):
         """The task with its subtasks in execution order: the list entry when it has them, else its detail."""

@@ -68,6 +68,14 @@ options:
         (RV(pairs[].action=would_retry_failed_task)).
     type: bool
     default: false
+  submit:
+    description:
+      - When V(false), send nothing to OCP, and only follow each pair's latest switchover task, whatever its status;
+        a FAILED one is reported (not retried, not submitted again). A pair without such a task is left alone when
+        it is already switched, and fails the run otherwise.
+      - For a wait that must never submit, such as a second step after O(wait=false).
+    type: bool
+    default: true
   return_subtasks:
     description:
       - Include the subtasks of each task in RV(tasks). V(false) keeps the result of a big batch small and spares

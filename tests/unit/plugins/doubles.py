@@ -358,6 +358,9 @@ class FakeOcp:
     def list_all_tenants(self, **filters):
         return self._call("list_all_tenants", self._list_all_tenants, **filters)
 
+    def list_clusters(self, **filters):
+        return self._call("list_clusters", self._list_clusters, **filters)
+
     def get_tenant(self, cluster_id, tenant_id):
         return self._call("get_tenant", self._get_tenant, cluster_id, tenant_id)
 
@@ -458,12 +461,23 @@ class FakeOcp:
             raise self._not_found(method, path, "OBE21002", "Tenant %s not found in cluster %s." % (tenant_id, cluster_id))
         return tenant
 
+    @staticmethod
+    def _name_matches(filters, name):
+        """OCP's `name` filters are keywords, matched fuzzily (docs/ocp-api.md, "Lists"): a case-insensitive part."""
+        return "name" not in filters or str(filters["name"]).lower() in str(name).lower()
+
     def _list_tenants(self, cluster_id, **filters):
         self._cluster("GET", ocp_client.CLUSTER_TENANTS_PATH % cluster_id, cluster_id)
-        return [self._tenant_view(tenant) for tenant in self.tenants.values() if tenant["clusterId"] == cluster_id]
+        return [self._tenant_view(tenant) for tenant in self.tenants.values()
+                if tenant["clusterId"] == cluster_id and self._name_matches(filters, tenant["name"])]
 
     def _list_all_tenants(self, **filters):
-        return [self._tenant_view(tenant) for tenant in self.tenants.values()]
+        return [self._tenant_view(tenant) for tenant in self.tenants.values()
+                if self._name_matches(filters, tenant["name"])]
+
+    def _list_clusters(self, **filters):
+        return [{"id": cluster_id, "name": name, "status": "RUNNING"} for cluster_id, name in self.clusters.items()
+                if self._name_matches(filters, name)]
 
     def _get_tenant(self, cluster_id, tenant_id):
         return self._tenant_view(self._tenant_in("GET", ocp_client.TENANT_PATH % (cluster_id, tenant_id), cluster_id,
