@@ -23,6 +23,8 @@ SWITCHOVER_PATH = "/api/v2/ob/clusters/%d/tenants/switchover"
 SUBTASK_ORDER = ["Check switchover status", "Switchover primary tenant to standby",
                  "Switchover standby tenant to primary", "Set log restore source", "Update primary tenant info task"]
 SLOW_SUBTASK_SECONDS = 15.0  # a second ansible-playbook run starts while the task still runs, even on a slow machine
+# The same for the role, whose several tasks run before it reads OCP's state (a busy machine takes seconds for each).
+ROLE_SLOW_SUBTASK_SECONDS = 40.0
 PAY_WARNING = {"errorCode": "OBE26007", "errorMessage": "The log stream synchronization of the tenant is slow."}
 SHAPES = {
     "nested-no-role": {"task_shape": "nested", "expose_tenant_role": False},
@@ -56,6 +58,12 @@ def scenario(request):
 @pytest.fixture
 def slow(scenario):
     scenario["timing"]["subtask_seconds_by_name"] = {"Switchover standby tenant to primary": SLOW_SUBTASK_SECONDS}
+    return scenario
+
+
+@pytest.fixture
+def slower(scenario):
+    scenario["timing"]["subtask_seconds_by_name"] = {"Switchover standby tenant to primary": ROLE_SLOW_SUBTASK_SECONDS}
     return scenario
 
 
@@ -339,7 +347,7 @@ def test_role_in_check_mode_prechecks_and_sends_nothing(run_playbook, simulator)
     assert roles(simulator, ORDERS, ORDERS_DR) == ["PRIMARY", "STANDBY"]
 
 
-def test_role_attaches_to_a_running_task(slow, run_playbook, simulator):
+def test_role_attaches_to_a_running_task(slower, run_playbook, simulator):
     submitted = run_playbook([switchover("submit", [(ORDERS, ORDERS_DR)], wait=False)])
     assert submitted.rc == 0, submitted.output
     # mid-switchover the precheck reports errors for the pair, but its running task is followed, not blocked on
