@@ -25,6 +25,7 @@ DEFAULT_OPTIONS = {
     "expose_tenant_role": False,  # true: tenant detail/list add the ASSUMED tenantRole/primaryTenantId/primaryClusterId
     "precheck_role_error": "check_result",  # check_result | http_error: how a precheck refuses a tenant of the wrong role
     "role_change_at": "subtask",  # subtask: roles change when the role-switching subtask succeeds | task_success
+    "refuse_concurrent_tasks": True,  # false: an OCP without the 409 guard, accepting a second running task of a tenant
 }
 OPTION_CHOICES = {
     "task_shape": ("nested", "flat"),
@@ -110,8 +111,9 @@ def updated_timing(current, changes):
 def updated_options(current, changes):
     """`current` options with `changes` applied, validated (for the scenario and PATCH /_sim/options)."""
     options = _merged(current, changes, "options")
-    if not isinstance(options["expose_tenant_role"], bool):
-        raise ValueError("options.expose_tenant_role must be true or false")
+    for key in ("expose_tenant_role", "refuse_concurrent_tasks"):
+        if not isinstance(options[key], bool):
+            raise ValueError("options.%s must be true or false" % key)
     for key, choices in OPTION_CHOICES.items():
         if options[key] not in choices:
             raise ValueError("options.%s must be one of %s" % (key, ", ".join(choices)))
