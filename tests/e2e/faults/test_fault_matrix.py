@@ -87,7 +87,7 @@ HISTORY_READS = 2
 
 # A failover subtask slow enough that a rerun attaches while the task still runs, even on a slow, busy machine: after
 # the first run times out, the rerun starts ansible-playbook again (and, for the role, runs several tasks) first.
-RERUN_FAILOVER_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 30.0}}
+RERUN_FAILOVER_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 45.0}}
 # Long enough that the module still waits when the simulator stops right after the failover request.
 RESTART_FAILOVER_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 8.0}}
 # OCP records the tasks later than the read timeout of the failover request: following a lost answer must outlast it.
@@ -1153,7 +1153,7 @@ def run_in_one_playbook(cases, base_scenario, env, workdir):
 
 
 # Rough seconds each kind of case takes, to start the longest work first and to size the shared playbooks.
-ESTIMATED_SECONDS = {"rerun": 40.0, "parallel": 15.0, "slow": 8.0, "role": 4.0, "quick": 1.5, "bad input": 0.7}
+ESTIMATED_SECONDS = {"rerun": 55.0, "parallel": 15.0, "slow": 8.0, "role": 4.0, "quick": 1.5, "bad input": 0.7}
 PLAYBOOK_START_SECONDS = 2.0
 CHUNK_SECONDS = 30.0  # how much work one shared playbook gets, at most (each start costs a second of CPU)
 
