@@ -38,6 +38,7 @@ class Failover(Operation):
     action_submitted = ACTION_FAILED_OVER
     action_would_submit = ACTION_WOULD_FAIL_OVER
     action_done = ACTION_ALREADY_PRIMARY
+    retry_variable = "tenant_failover_retry_failed_tasks"
 
     def target_roles(self, item):
         return {item["tenant_id"]: ROLE_PRIMARY}
@@ -82,7 +83,7 @@ def validate_request(cluster_id, tenants, wait_timeout, wait_sleep):
         problems.append("tenants must list at least one tenant to fail over")
     tenant_ids = [tenant["tenant_id"] for tenant in tenants or []]
     problems += id_problems("tenant_id", tenant_ids)
-    problems += duplicate_problems("tenants (tenant_id)", tenant_ids)
+    problems += duplicate_problems("tenants", "tenant_id", tenant_ids)
     problems += seconds_problems("wait_timeout", wait_timeout)
     problems += seconds_problems("wait_sleep", wait_sleep)
     return problems

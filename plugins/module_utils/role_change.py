@@ -33,12 +33,14 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.ocp_task import (
     describe_failure,
     failed_subtask,
     has_subtask_graph,
+    is_finished,
     normalize_task,
     normalize_tasks,
     task_timing,
     without_subtasks,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_waiter import (
+    WAIT_ARGUMENT_SPEC,
     PollSchedule,
     TaskWaiter,
     is_transient,
@@ -54,12 +56,27 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
 ACTION_ATTACHED = "attached_to_running_task"
 ACTION_RETRIED = "retried_failed_task"
 ACTION_WOULD_RETRY = "would_retry_failed_task"
+# When the plan stops the run before anything is sent: the item that stopped it, and the others left unsent.
+ACTION_BLOCKED = "blocked"
+ACTION_NOT_SUBMITTED = "not_submitted"
+
+# The options of every role-changing module besides cluster_id and its list (each module documents them).
+ROLE_CHANGE_ARGUMENT_SPEC = dict(
+    retry_failed_tasks=dict(type="bool", default=False),
+    return_subtasks=dict(type="bool", default=True),
+    submit=dict(type="bool", default=True),
+    **WAIT_ARGUMENT_SPEC
+)
 
 # Reads of task details and prechecks run in parallel, but not so wide that a big batch floods OCP.
 MAX_PARALLEL_READS = 16
 MAX_PARALLEL_PRECHECKS = 50
 # How often the task list is read while following a lost answer, when the user set no wait_sleep.
 FOLLOW_INTERVAL = 1.0
+# How long the task list is followed after OCP answered the request with a server error (5xx), at most wait_timeout.
+# Unlike a lost answer, OCP did answer, and most likely created nothing; but it may have recorded tasks before
+# failing, so look for a while rather than once, and never resubmit.
+SERVER_ERROR_FOLLOW_SECONDS = 30
 
 
 class Operation:
@@ -75,6 +92,7 @@ class Operation:
     action_submitted = None     # e.g. "failed_over"
     action_would_submit = None  # check mode, e.g. "would_fail_over"
     action_done = None          # nothing to do, e.g. "already_primary"
+    retry_variable = None       # the role variable that sets retry_failed_tasks, named in messages
 
     def target_roles(self, item):
         """tenant id -> the role it must have when the operation is done."""
@@ -89,12 +107,27 @@ class Operation:
         return roles
 
     def resolve_unknown_roles(self, client, cluster_id, tenant_ids):
-        """tenant id -> RoleEvidence for tenants nothing else decided (default: leave them unknown)."""
+        """tenant id -> RoleEvidence for tenants of ``cluster_id`` nothing else decided (default: leave them unknown).
+        Called once per cluster that holds such tenants."""
         return {}
 
     def entry(self, plan, roles_after, tenant_name):
         """The operation's own keys of one result entry (ids, names, roles before/after); ``tenant_name(id)``."""
         raise NotImplementedError
+
+
+def run_operation(operation, module, client, items, problems):
+    """A role-changing module's run(): fails the module on input ``problems`` before anything is sent, else runs
+    the operation with the module's options (ROLE_CHANGE_ARGUMENT_SPEC); (changed, result, diff) for run_module."""
+    if problems:
+        module.fail_json(msg="Invalid input, nothing was sent to OCP: %s" % "; ".join(problems))
+    params = module.params
+    return RoleChangeRun(
+        operation, client, params["cluster_id"], items, check_mode=module.check_mode,
+        retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
+        wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
+        submit=params["submit"],
+    ).run()
 
 
 class Plan:
@@ -120,13 +153,16 @@ class RoleChangeRun:
 
     def __init__(self, operation, client, cluster_id, items, check_mode=False, retry_failed_tasks=False,
                  return_subtasks=True, wait=True, wait_timeout=1800, wait_sleep=None, warn=None,
-                 clock=time.monotonic, sleep=time.sleep):
+                 clock=time.monotonic, sleep=time.sleep, submit=True):
         self.op = operation
         self.client = client
         self.cluster_id = cluster_id
         self.items = items
         self.check_mode = check_mode
         self.retry_failed_tasks = retry_failed_tasks
+        # False: send nothing, only follow each item's latest task of the operation (a role that submitted with
+        # wait=false waits with this, so that the wait can never submit a second time).
+        self.submit_enabled = submit
         self.return_subtasks = return_subtasks
         self.wait_enabled = wait
         self.wait_timeout = wait_timeout
@@ -156,10 +192,16 @@ class RoleChangeRun:
                     self.wait()
         except OcpApiError as error:
             raise self.failure_from(error)
-        self.warn_concurrent()
+        finally:
+            # Also when the run fails: another job's task may be why ours failed.
+            self.warn_concurrent()
         return self.changed(), self.result(), self.diff()
 
     def fail(self, message, error=None):
+        concurrent = [plan for plan in self.plans if plan.concurrent_task_ids]
+        if concurrent:
+            message += " Other jobs' %s tasks of the same tenants appeared meanwhile: %s." % (self.op.name, "; ".join(
+                "tenant %s: %s" % (self.label(plan.tenant_id), _join(plan.concurrent_task_ids)) for plan in concurrent))
         return RunFailure(message, self.result(), changed=self.submitted_anything(), error=error)
 
     def failure_from(self, error):
@@ -177,7 +219,14 @@ class RoleChangeRun:
 
     def read(self):
         subjects = [item["tenant_id"] for item in self.items]
-        self.tenants = dict((tenant.get("id"), tenant) for tenant in self.client.list_tenants(self.cluster_id))
+        try:
+            listed = self.client.list_tenants(self.cluster_id)
+        except OcpApiError as error:
+            if error.status == 404 or error.code in NOT_FOUND_CODES:
+                raise self.fail("Cluster %s: %s Check cluster_id; nothing was sent to OCP." % (self.cluster_id, error),
+                                error)
+            raise
+        self.tenants = dict((tenant.get("id"), tenant) for tenant in listed)
         missing = [tenant_id for tenant_id in subjects if tenant_id not in self.tenants]
         if missing:
             self.read_tenant_details(missing)
@@ -192,6 +241,9 @@ class RoleChangeRun:
             self.tenants.update((tenant_id, everywhere[tenant_id]) for tenant_id in others)
         self.roles_reported = any(reported_role(tenant) is not None for tenant in self.tenants.values())
         self.history = self.list_operation_tasks(ROLE_CHANGING_TASK_NAMES)
+        # A tenant's own role-changing tasks are in its own cluster: read those of the other tenants' clusters too.
+        for cluster_id in sorted(set(self.cluster_of(tenant_id) for tenant_id in others) - set([self.cluster_id])):
+            self.history.extend(self.list_operation_tasks(ROLE_CHANGING_TASK_NAMES, cluster_id=cluster_id))
         self.known_task_ids = set(task["id"] for task in self.history)
 
     def read_tenant_details(self, tenant_ids):
@@ -211,16 +263,22 @@ class RoleChangeRun:
                             + " Nothing was sent to OCP.", missing[0][1])
         self.tenants.update((tenant_id, detail) for tenant_id, (detail, dummy) in zip(tenant_ids, answers))
 
-    def list_operation_tasks(self, names, status=None):
-        """The cluster's tasks with exactly these names (normalised), one list request per name, every page."""
+    def list_operation_tasks(self, names, status=None, cluster_id=None):
+        """The cluster's (default: the run's) tasks with exactly these names (normalised), one list request per
+        name, every page."""
+        cluster_id = self.cluster_id if cluster_id is None else cluster_id
         found = []
         for name in names:
-            filters = dict(clusterId=self.cluster_id, name=name)
+            filters = dict(clusterId=cluster_id, name=name)
             if status:
                 filters["status"] = status
             found.extend(task for task in normalize_tasks(self.client.list_tasks(**filters))
-                         if task.get("name") == name and task.get("cluster_id") in (None, self.cluster_id))
+                         if task.get("name") == name and task.get("cluster_id") in (None, cluster_id))
         return found
+
+    def cluster_of(self, tenant_id):
+        """The OCP cluster of a tenant that was read: its clusterId (documented on list entries), else the run's."""
+        return (self.tenants.get(tenant_id) or {}).get("clusterId") or self.cluster_id
 
     # 2. Planning ------------------------------------------------------------------------------------------------
 
@@ -236,14 +294,27 @@ class RoleChangeRun:
             plan.latest = latest
             self.plans.append(plan)
             undecided.update(tenant_id for tenant_id, evidence in roles.items() if not evidence.known)
-        if undecided:
-            resolved = self.op.resolve_unknown_roles(self.client, self.cluster_id, sorted(undecided))
+        by_cluster = {}
+        for tenant_id in sorted(undecided):
+            by_cluster.setdefault(self.cluster_of(tenant_id), []).append(tenant_id)
+        resolved = {}
+        for cluster_id in sorted(by_cluster):
+            resolved.update(self.op.resolve_unknown_roles(self.client, cluster_id, by_cluster[cluster_id]))
+        if resolved:
             for plan in self.plans:
                 for tenant_id in plan.roles:
                     if not plan.roles[tenant_id].known and tenant_id in resolved:
                         plan.roles[tenant_id] = resolved[tenant_id]
-        blockers = [problem for problem in (self.decide(plan) for plan in self.plans) if problem]
+        blockers = []
+        for plan in self.plans:
+            problem = self.decide(plan)
+            if problem:
+                plan.action = ACTION_BLOCKED
+                blockers.append(problem)
         if blockers:
+            for plan in self.plans:
+                if plan.action in (self.op.action_submitted, ACTION_RETRIED):
+                    plan.action = ACTION_NOT_SUBMITTED
             raise self.fail("Nothing was sent to OCP: %s" % " ".join(blockers))
 
     def decide(self, plan):
@@ -257,6 +328,8 @@ class RoleChangeRun:
                     % (self.label(plan.tenant_id), latest.get("name"), latest.get("id")))
         target = self.op.target_roles(plan.item)
         in_target = all(plan.roles[tenant_id].role == role for tenant_id, role in target.items())
+        if not self.submit_enabled:
+            return self.decide_follow_only(plan, latest, in_target)
         if latest is not None and latest.get("status") == TASK_FAILED and latest.get("name") in self.op.task_names:
             if not in_target:
                 plan.action, plan.earlier_failed_task = self.op.action_submitted, latest
@@ -270,9 +343,10 @@ class RoleChangeRun:
             subtask = failed_subtask(latest) or {}
             return ("tenant %s: its latest %s task %s FAILED at subtask %r (id %s) after the role switch, so the %s is"
                     " not complete. Fix the cause, then retry that task in OCP, or rerun with retry_failed_tasks: true"
-                    " (role variable tenant_failover_retry_failed_tasks) to have this module retry it."
+                    "%s to have this module retry it."
                     % (self.label(plan.tenant_id), self.op.name, latest.get("id"), subtask.get("name"),
-                       subtask.get("id"), self.op.name))
+                       subtask.get("id"), self.op.name,
+                       " (role variable %s)" % self.op.retry_variable if self.op.retry_variable else ""))
         if in_target:
             plan.action = self.op.action_done
             if latest is not None and latest.get("status") == TASK_SUCCESSFUL and latest.get("name") in self.op.task_names:
@@ -280,6 +354,22 @@ class RoleChangeRun:
             return None
         plan.action = self.op.action_submitted
         return None
+
+    def decide_follow_only(self, plan, latest, in_target):
+        """With submit=false: follow the item's latest task of the operation, whatever its status (a FAILED one is
+        reported, never retried or resubmitted); an item without one is done if its roles are, else blocks."""
+        if latest is not None and latest.get("name") in self.op.task_names:
+            if latest.get("status") == TASK_SUCCESSFUL and in_target:
+                plan.action, plan.deciding_task = self.op.action_done, latest
+            else:
+                plan.action, plan.task = ACTION_ATTACHED, latest
+                self.known_task_ids.add(latest["id"])
+            return None
+        if in_target:
+            plan.action = self.op.action_done
+            return None
+        return ("tenant %s has no %s task to follow, and submit is false: run with submit: true to submit one."
+                % (self.label(plan.tenant_id), self.op.name))
 
     def with_subtasks(self, task):
         """The task with its subtasks in execution order: the list entry when it has them, else its detail."""
@@ -312,10 +402,10 @@ class RoleChangeRun:
 
     def refusal_message(self, pending, error):
         if error.status is None:
-            return ("The %s request for tenants %s never reached OCP, so nothing was submitted: %s"
-                    % (self.op.name, _join(plan.tenant_id for plan in pending), error))
-        message = ("OCP refused the %s request for tenants %s, so nothing was submitted: %s"
-                   % (self.op.name, _join(plan.tenant_id for plan in pending), error))
+            return ("The %s request for %s never reached OCP, so nothing was submitted: %s"
+                    % (self.op.name, _tenants([plan.tenant_id for plan in pending]), error))
+        message = ("OCP refused the %s request for %s, so nothing was submitted: %s"
+                   % (self.op.name, _tenants([plan.tenant_id for plan in pending]), error))
         others = self.followed()
         if others:
             message += " Tasks followed for the other tenants: %s." % describe_plans(others)
@@ -324,7 +414,10 @@ class RoleChangeRun:
     def follow_lost_answer(self, pending, error, started):
         """After an answer that does not say what OCP did: read the task list until the tasks appear (attach to
         them) or wait_timeout passes (fail: outcome unknown). Never submits again; OCP may record tasks late."""
-        deadline = started + self.wait_timeout
+        patience = self.wait_timeout
+        if error is not None and not error.response_lost:
+            patience = min(patience, SERVER_ERROR_FOLLOW_SECONDS)
+        deadline = started + patience
         schedule = PollSchedule(self.wait_sleep or FOLLOW_INTERVAL, self.clock, self.sleep)
         read_error = None
         while True:
@@ -342,13 +435,17 @@ class RoleChangeRun:
             if not waiting or not schedule.next(deadline):
                 break
         if waiting:
-            what = "The answer to the %s request was lost (%s)" % (self.op.name, error) if error is not None else (
-                "OCP accepted the %s request but its answer named no task for some tenants" % self.op.name)
-            message = ("%s, and in the %s seconds since (wait_timeout) OCP's task list has shown no %s task for tenants"
-                       " %s: the outcome is unknown. This run did not submit again, and must not be resubmitted by"
+            if error is None:
+                what = "OCP accepted the %s request but its answer named no task for some tenants" % self.op.name
+            elif error.response_lost:
+                what = "The answer to the %s request was lost (%s)" % (self.op.name, error)
+            else:
+                what = "OCP answered the %s request with a server error (%s)" % (self.op.name, error)
+            message = ("%s, and in the %g seconds since OCP's task list has shown no %s task for %s: the"
+                       " outcome is unknown. This run did not submit again, and must not be resubmitted by"
                        " hand: look in OCP for tasks named %s of cluster %s for these tenants. A rerun reads OCP's"
                        " state afresh and attaches to any task that has appeared."
-                       % (what, self.wait_timeout, self.op.name, _join(plan.tenant_id for plan in waiting),
+                       % (what, patience, self.op.name, _tenants([plan.tenant_id for plan in waiting]),
                           " or ".join(repr(name) for name in self.op.task_names), self.cluster_id))
             if read_error is not None:
                 message += " The last read of the task list failed: %s" % read_error
@@ -372,8 +469,8 @@ class RoleChangeRun:
             answer = self.client.retry_task(task_id)
         except OcpApiError as error:
             if not (error.response_lost or (error.status or 0) >= 500):
-                raise self.fail("OCP refused to retry task %s of tenant %s: %s" % (task_id, self.label(plan.tenant_id),
-                                                                                 error), error)
+                raise self.fail("OCP refused to retry task %s of tenant %s: %s"
+                                % (task_id, self.label(plan.tenant_id), error), error)
             answer = None
         plan.task = self.retried_task(task_id, normalize_task(answer) if isinstance(answer, dict) else None)
         if plan.task is None:
@@ -414,14 +511,36 @@ class RoleChangeRun:
                 outcome = waiter.wait([plan.task for plan in followed])
             except OcpApiError as error:
                 raise self.fail("Waiting for the %s tasks failed: %s. The tasks keep running in OCP (%s); rerun to resume"
-                                " waiting, the run attaches to them." % (self.op.name, error, describe_plans(followed)),
-                                error)
+                                " waiting, the run attaches to them." % (self.op.name, _sentence(error),
+                                                                         describe_plans(followed)), error)
             self.polls += outcome.polls
             for plan in followed:
                 plan.task = outcome.tasks[plan.task["id"]]
+            # A task first seen already finished (found late in the task list after a lost answer) never left the
+            # RUNNING list under our eyes: give it the details read_finished gives the others.
+            self.fill_details(followed)
         else:
             outcome = None
         self.confirm_and_report(followed, outcome)
+
+    def needs_detail(self, task):
+        """Whether a finished task must be read in detail: its subtasks' order is wanted (return_subtasks, or the
+        report of a FAILED task) and the task list entry it came from does not carry it."""
+        return (is_finished(task) and not has_subtask_graph(task)
+                and (self.return_subtasks or task.get("status") == TASK_FAILED))
+
+    def read_details(self, task_ids):
+        """task id -> normalised task detail, read in parallel."""
+        details = run_concurrently(self.client.get_task, task_ids, MAX_PARALLEL_READS)
+        return dict((task_id, normalize_task(detail)) for task_id, detail in zip(task_ids, details)
+                    if isinstance(detail, dict))
+
+    def fill_details(self, plans):
+        wanted = [plan.task["id"] for plan in plans if self.needs_detail(plan.task)]
+        if wanted:
+            details = self.read_details(wanted)
+            for plan in plans:
+                plan.task = details.get(plan.task["id"], plan.task)
 
     def read_finished(self, task_ids):
         """task id -> final normalised task, from one list read; a detail read only where the list lacks what is
@@ -429,13 +548,8 @@ class RoleChangeRun:
         listed = dict((task["id"], task) for task in self.list_operation_tasks(self.op.task_names))
         self.notice_concurrent(listed.values())
         found = dict((task_id, listed[task_id]) for task_id in task_ids if task_id in listed)
-        need_detail = [task_id for task_id in task_ids
-                       if task_id not in found or (not has_subtask_graph(found[task_id])
-                                                   and (self.return_subtasks or found[task_id]["status"] == TASK_FAILED))]
-        details = run_concurrently(self.client.get_task, need_detail, MAX_PARALLEL_READS)
-        for task_id, detail in zip(need_detail, details):
-            if isinstance(detail, dict):
-                found[task_id] = normalize_task(detail)
+        found.update(self.read_details([task_id for task_id in task_ids
+                                        if task_id not in found or self.needs_detail(found[task_id])]))
         return found
 
     def notice_concurrent(self, listed):
@@ -506,6 +620,8 @@ class RoleChangeRun:
         if not succeeded or not self.roles_reported:
             return []
         fresh = dict((tenant.get("id"), tenant) for tenant in self.client.list_tenants(self.cluster_id))
+        if any(tenant_id not in fresh for plan in succeeded for tenant_id in self.op.target_roles(plan.item)):
+            fresh.update((tenant.get("id"), tenant) for tenant in self.client.list_all_tenants())
         mismatched = []
         for plan in succeeded:
             for tenant_id, role in self.op.target_roles(plan.item).items():
@@ -568,8 +684,18 @@ class RoleChangeRun:
         evidence = plan.roles.get(plan.tenant_id, NO_EVIDENCE)
         return evidence.source
 
+    def task_result(self, task):
+        """A followed task as the result shows it: names filled in from the tenants read when OCP's shape has none
+        (the flat form carries ids only), subtasks left out unless wanted."""
+        task = dict(task if self.return_subtasks else without_subtasks(task))
+        if task.get("tenant_name") is None:
+            task["tenant_name"] = self.tenant_name(task.get("tenant_id"))
+        if task.get("cluster_name") is None:
+            task["cluster_name"] = (self.tenants.get(task.get("tenant_id")) or {}).get("clusterName")
+        return task
+
     def result(self):
-        tasks = [plan.task if self.return_subtasks else without_subtasks(plan.task) for plan in self.followed()]
+        tasks = [self.task_result(plan.task) for plan in self.followed()]
         return {self.op.result_key: [self.entry(plan) for plan in self.plans], "tasks": tasks, "polls": self.polls}
 
     def changed(self):
@@ -607,6 +733,16 @@ def _newest_by_tenant(tasks, tenant_ids):
 
 def _join(values):
     return ", ".join(str(value) for value in values)
+
+
+def _tenants(tenant_ids):
+    """ "tenant 1" or "tenants 1, 2", for messages."""
+    return ("tenant %s" if len(tenant_ids) == 1 else "tenants %s") % _join(tenant_ids)
+
+
+def _sentence(error):
+    """An error's one-line text without its final full stop, to go on within a sentence."""
+    return str(error).rstrip(".")
 
 
 def describe_plans(plans):

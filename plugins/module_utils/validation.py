@@ -25,9 +25,10 @@ def seconds_problems(name, value):
     return []
 
 
-def duplicate_problems(name, values):
-    """A message when ``values`` lists something more than once."""
+def duplicate_problems(option, key, values):
+    """A message when ``values`` (the ``key`` of each item of ``option``) lists something more than once."""
     duplicates = sorted(set(value for value in values if values.count(value) > 1), key=str)
     if not duplicates:
         return []
-    return ["%s lists %s more than once: list each once" % (name, ", ".join(str(value) for value in duplicates))]
+    return ["%s lists %s %s more than once: list each once"
+            % (option, key, ", ".join(str(value) for value in duplicates))]

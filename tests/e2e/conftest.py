@@ -48,11 +48,33 @@ def collections_path(tmp_path_factory):
     return str(root)
 
 
+# The two forms of OCP the collection must survive (docs/ocp-api.md): what OCP's reference documents (nested task
+# objects, no tenant role field) and what the first simulator served (flat tasks, the assumed tenantRole field).
+API_SHAPES = {
+    "documented": {"task_shape": "nested", "expose_tenant_role": False},
+    "flat": {"task_shape": "flat", "expose_tenant_role": True},
+}
+
+
 @pytest.fixture
-def scenario():
-    """The default scenario as a dict; tests may tweak it before the simulator fixture loads it."""
-    with open(DEFAULT_SCENARIO, encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
+def api_shape():
+    """The form of OCP a test runs against. Test modules that must hold in both override this fixture with
+    `@pytest.fixture(params=sorted(API_SHAPES))` (from conftest import API_SHAPES)."""
+    return "documented"
+
+
+def load_scenario_file(path, api_shape="documented"):
+    """A scenario file as a dict, in the given API shape; tests may tweak it before the simulator loads it."""
+    with open(path, encoding="utf-8") as stream:
+        loaded = yaml.safe_load(stream)
+    loaded.setdefault("options", {}).update(API_SHAPES[api_shape])
+    return loaded
+
+
+@pytest.fixture
+def scenario(api_shape):
+    """The default scenario as a dict, in the test's API shape; tests may tweak it before the simulator loads it."""
+    return load_scenario_file(DEFAULT_SCENARIO, api_shape)
 
 
 @pytest.fixture

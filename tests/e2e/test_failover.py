@@ -1,13 +1,18 @@
 """oceanbase.ocp.ocp_tenant_failover end to end: the real module, run by ansible-playbook, against the simulator.
 
-Timings are lower bounds only (a task lasts at least so long); nothing asserts how fast anything was.
+Every test runs against both forms of OCP (conftest.API_SHAPES): the documented one (nested task objects, no tenant
+role field) and the flat one with the assumed tenantRole field. Timings are lower bounds only (a task lasts at least
+so long); nothing asserts how fast anything was.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import time
+
 import pytest
-import requests
-from harness import ACCESS_KEY_ID, ADMIN_PASSWORD, ADMIN_USER, add_standby_batch, assert_clean_output
+from conftest import API_SHAPES, TESTS_DIR, load_scenario_file
+from harness import ACCESS_KEY_ID, add_standby_batch, assert_clean_output
 
 MODULE = "oceanbase.ocp.ocp_tenant_failover"
 STANDBY_CLUSTER = 3000010
@@ -21,8 +26,9 @@ GRAPH_ORDER = ["Reset log restore source", "Failover to primary tenant", "Upgrad
                "Create tenant service name", "Update primary tenant info task"]
 # Long enough that a second ansible-playbook run starts while the task still runs, even on a slow machine.
 SLOW_SUBTASK_SECONDS = 15.0
-# The same, for the last subtask of a retried task (the first run waits for it too, on the tenant that succeeds).
-RETRIED_SUBTASK_SECONDS = 10.0
+SCENARIOS = TESTS_DIR / "ocp_simulator" / "scenarios"
+# Short, so that the cases that follow a lost answer to its end stay fast.
+SHORT_WAIT = 6
 BATCH_SIZE = 25
 BATCH_FIRST_ID = 2200001
 
@@ -50,6 +56,20 @@ def task_list_polls(simulator):
             if entry["method"] == "GET" and entry["path"] == TASKS_PATH and entry["query"].get("status") == ["RUNNING"]]
 
 
+@pytest.fixture(params=sorted(API_SHAPES))
+def api_shape(request):
+    return request.param
+
+
+def expected_source(api_shape, documented):
+    """role_source of a tenant: the assumed tenantRole field wins where OCP sends it (the flat shape)."""
+    return "tenant" if api_shape == "flat" else documented
+
+
+def reset_to(simulator, name, api_shape):
+    simulator.reset(load_scenario_file(SCENARIOS / name, api_shape))
+
+
 @pytest.fixture
 def slow_scenario(scenario):
     """Failover tasks that run for at least SLOW_SUBTASK_SECONDS."""
@@ -57,7 +77,7 @@ def slow_scenario(scenario):
     return scenario
 
 
-def test_first_run_fails_over_and_second_run_changes_nothing(run_playbook, simulator):
+def test_first_run_fails_over_and_second_run_changes_nothing(run_playbook, simulator, api_shape):
     run = run_playbook([failover("first", [{"tenant_id": OHAYO, "service_name": "SERVICE_OHAYO"}, SALES])])
     assert run.rc == 0, run.output
     assert_clean_output(run)
@@ -68,8 +88,11 @@ def test_first_run_fails_over_and_second_run_changes_nothing(run_playbook, simul
         (OHAYO, "ohayo_2", "failed_over", "SUCCESSFUL", "STANDBY", "PRIMARY"),
         (SALES, "sales_2", "failed_over", "SUCCESSFUL", "STANDBY", "PRIMARY"),
     ]
+    # without the assumed field and without history, only the precheck tells a standby
+    assert [t["role_source"] for t in result["tenants"]] == [expected_source(api_shape, "precheck")] * 2
     for entry in result["tenants"]:
         assert entry["duration_seconds"] > 0 and entry["started_at"] and entry["finished_at"]
+        assert entry["concurrent_task_ids"] == [] and entry["earlier_failed_task_id"] is None
     assert result["polls"] >= 1
 
     # exactly one POST, with exactly the documented body
@@ -80,11 +103,13 @@ def test_first_run_fails_over_and_second_run_changes_nothing(run_playbook, simul
     assert role_of(simulator, OHAYO) == role_of(simulator, SALES) == "PRIMARY"
     assert simulator.state.tenants[OHAYO]["serviceName"] == "SERVICE_OHAYO"
 
-    # tasks: snake_case, subtasks in graph order (the simulator lists them out of order, as OCP's sample does)
+    # tasks: one snake_case shape whatever OCP sent, subtasks in graph order (OCP lists them out of order)
     assert [task["tenant_id"] for task in result["tasks"]] == [OHAYO, SALES]
     assert [task["id"] for task in result["tasks"]] == [t["task_id"] for t in result["tenants"]]
     task = result["tasks"][0]
     assert task["status"] == "SUCCESSFUL" and task["cluster_id"] == STANDBY_CLUSTER
+    assert task["tenant_name"] == "ohayo_2" and task["creator"] == "admin"
+    assert "cluster" not in task and "tenant" not in task
     assert [subtask["name"] for subtask in task["subtasks"]] == GRAPH_ORDER
     assert "series_id" in task["subtasks"][0]
 
@@ -94,6 +119,9 @@ def test_first_run_fails_over_and_second_run_changes_nothing(run_playbook, simul
     second = again.task("second")
     assert second["changed"] is False
     assert [t["action"] for t in second["tenants"]] == ["already_primary", "already_primary"]
+    assert [t["role_source"] for t in second["tenants"]] == [expected_source(api_shape, "tasks")] * 2
+    # the task that made each tenant primary is named, though this run followed none
+    assert [t["task_id"] for t in second["tenants"]] == [t["task_id"] for t in result["tenants"]]
     assert second["tasks"] == [] and second["polls"] == 0
     assert failover_posts(simulator) == []
     assert [len(tasks_of(simulator, tenant)) for tenant in (OHAYO, SALES)] == [1, 1]
@@ -138,17 +166,22 @@ def test_wait_false_then_a_rerun_attaches_to_the_running_task(slow_scenario, run
     [entry] = resumed.task("resume")["tenants"]
     assert (entry["action"], entry["task_id"], entry["task_status"], entry["role_after"]) == (
         "attached_to_running_task", task_id, "SUCCESSFUL", "PRIMARY")
+    assert entry["concurrent_task_ids"] == []
     assert len(failover_posts(simulator)) == 1
     assert [task["id"] for task in tasks_of(simulator, OHAYO)] == [task_id]
 
 
 @pytest.mark.parametrize("fault", [
     {"action": "lost_response", "mode": "drop"},
-    {"action": "lost_response", "mode": "delay", "seconds": 4},
-], ids=["drop", "delay"])
-def test_a_lost_answer_is_not_resubmitted(run_playbook, simulator, fault):
+    {"action": "lost_response", "mode": "delay", "seconds": 3},
+], ids=["dropped", "delayed"])
+def test_a_lost_answer_is_followed_not_resubmitted_even_when_ocp_records_tasks_late(
+        scenario, run_playbook, simulator, fault):
+    # OCP applies the request but shows its tasks only seconds later: the module keeps reading the task list.
+    scenario["timing"]["task_record_delay_seconds"] = 3.0
+    simulator.reset(scenario)
     simulator.add_fault(method="POST", path=FAILOVER_PATH, count=1, **fault)
-    run = run_playbook([failover("lost", [OHAYO, SALES], request_timeout=1)])
+    run = run_playbook([failover("lost", [OHAYO, SALES], request_timeout=1, wait_timeout=60)])
     assert run.rc == 0, run.output
     assert_clean_output(run)
     result = run.task("lost")
@@ -158,54 +191,159 @@ def test_a_lost_answer_is_not_resubmitted(run_playbook, simulator, fault):
     assert [len(tasks_of(simulator, tenant)) for tenant in (OHAYO, SALES)] == [1, 1]
 
 
-def test_a_request_ocp_never_applied_is_resubmitted_once(run_playbook, simulator):
-    # The connection drops before OCP applies the request: after the grace period, nothing shows, so resubmit.
-    simulator.add_fault(method="POST", path=FAILOVER_PATH, action="drop", count=1)
-    run = run_playbook([failover("dropped", [OHAYO, SALES], request_timeout=2)])
-    assert run.rc == 0, run.output
-    result = run.task("dropped")
-    assert [t["task_status"] for t in result["tenants"]] == ["SUCCESSFUL", "SUCCESSFUL"]
-    posts = failover_posts(simulator)
-    assert len(posts) == 2
-    assert posts[0]["body"] == posts[1]["body"]
-    assert [len(tasks_of(simulator, tenant)) for tenant in (OHAYO, SALES)] == [1, 1]
+@pytest.mark.parametrize("fault", [{"action": "drop"}, {"action": "malformed_json"}], ids=["dropped", "unreadable"])
+def test_a_lost_answer_without_any_task_fails_as_unknown_after_wait_timeout(run_playbook, simulator, fault):
+    # The connection drops (or an unreadable 2xx comes back) before OCP handles the request: no task ever shows.
+    # Whether OCP applied it is unknown to the module: it follows the task list, and never POSTs again.
+    simulator.add_fault(method="POST", path=FAILOVER_PATH, count=1, **fault)
+    started = time.monotonic()
+    run = run_playbook([failover("dropped", [OHAYO, SALES], request_timeout=2, wait_timeout=SHORT_WAIT)])
+    assert run.rc != 0
+    assert time.monotonic() - started >= SHORT_WAIT
+    assert_clean_output(run)
+    message = run.task("dropped")["msg"]
+    assert "The answer to the failover request was lost" in message
+    assert "the outcome is unknown" in message and "did not submit again" in message
+    assert "tenants %d, %d" % (OHAYO, SALES) in message and "'Failover tenant'" in message
+    assert "rerun reads OCP's state afresh" in message
+    assert len(failover_posts(simulator)) == 1
+    assert simulator.state.tasks == {}
 
 
-def test_a_failing_subtask_is_reported_and_a_retry_then_rerun_resumes(scenario, run_playbook, simulator):
-    # slow after the failing subtask, so the task still runs when the rerun after the retry reads it
-    scenario["timing"]["subtask_seconds_by_name"] = {"Update primary tenant info task": RETRIED_SUBTASK_SECONDS}
+def test_a_server_error_is_followed_briefly_and_never_resubmitted(run_playbook, simulator):
+    simulator.add_fault(method="POST", path=FAILOVER_PATH, action="status", status=500, count=1)
+    run = run_playbook([failover("server error", [OHAYO], wait_timeout=3)])
+    assert run.rc != 0
+    assert_clean_output(run)
+    message = run.task("server error")["msg"]
+    assert "OCP answered the failover request with a server error" in message and "HTTP 500" in message
+    assert "the outcome is unknown" in message
+    assert len(failover_posts(simulator)) == 1
+
+
+def test_a_refusal_is_reported_and_nothing_is_followed(run_playbook, simulator):
+    simulator.add_fault(method="POST", path=FAILOVER_PATH, action="status", status=409, count=1,
+                        message="Tenant ohayo_2 already has a running task.")
+    run = run_playbook([failover("refused", [OHAYO], wait_timeout=SHORT_WAIT)])
+    assert run.rc != 0
+    message = run.task("refused")["msg"]
+    assert "OCP refused the failover request for tenant %d, so nothing was submitted" % OHAYO in message
+    assert "HTTP 409" in message
+    assert len(failover_posts(simulator)) == 1
+
+
+def test_a_slow_task_list_causes_no_second_failover(scenario, run_playbook, simulator):
+    scenario["timing"]["task_record_delay_seconds"] = 2.0
     simulator.reset(scenario)
-    simulator.add_fault(action="task_fail", subtask="Upgrade tenant data version", tenantId=SALES,
-                        message="ErrorCode = 4012, Details = upgrade job timed out on zone2")
+    simulator.add_fault(method="POST", path=FAILOVER_PATH, action="lost_response", mode="drop", count=1)
+    simulator.add_fault(method="GET", path=TASKS_PATH, action="latency", seconds=1.5)
+    run = run_playbook([failover("slow list", [OHAYO], request_timeout=5, wait_timeout=60)])
+    assert run.rc == 0, run.output
+    assert run.task("slow list")["tenants"][0]["task_status"] == "SUCCESSFUL"
+    assert len(failover_posts(simulator)) == 1
+    assert len(tasks_of(simulator, OHAYO)) == 1
+
+
+def test_two_concurrent_runs_are_noticed_and_named(scenario, run_playbook, simulator):
+    # Two jobs read "no task" before either submits; an OCP that does not guard accepts both. The collection cannot
+    # prevent that, but each run names the other's task and warns.
+    scenario["options"]["refuse_running_task"] = False
+    scenario["timing"]["subtask_seconds"] = 0.5
+    simulator.reset(scenario)
+    # The POSTs wait long enough at OCP that the second job has read before the first job's task exists, even on a
+    # slow, busy machine (ansible-playbook takes seconds to start).
+    simulator.add_fault(method="POST", path=FAILOVER_PATH, action="latency", seconds=10)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(run_playbook, [failover("job A", [OHAYO])])
+        time.sleep(0.3)
+        second = pool.submit(run_playbook, [failover("job B", [OHAYO])])
+        runs = [first.result(), second.result()]
+    tasks = [task["id"] for task in tasks_of(simulator, OHAYO)]
+    assert len(tasks) == 2 and len(failover_posts(simulator)) == 2
+    for run, name in zip(runs, ("job A", "job B")):
+        assert run.rc == 0, run.output
+        assert_clean_output(run)
+        [entry] = run.task(name)["tenants"]
+        other = [task_id for task_id in tasks if task_id != entry["task_id"]]
+        assert entry["concurrent_task_ids"] == other
+        assert "Another failover task of tenant %d (ohayo_2) appeared" % OHAYO in run.output
+        assert "allow_simultaneous: false" in run.output
+
+
+def test_a_switched_back_tenant_is_a_standby_again(run_playbook, simulator, api_shape):
+    # History: a SUCCESSFUL failover two days ago, then a switchover back yesterday. Only the latest task counts.
+    reset_to(simulator, "switchback.yml", api_shape)
+    simulator.state.patch_tenant(1001, {"reachable": False})  # the primary site is down again
+    run = run_playbook([failover("again", [OHAYO], wait_timeout=60)])
+    assert run.rc == 0, run.output
+    [entry] = run.task("again")["tenants"]
+    assert (entry["action"], entry["role_before"], entry["role_source"], entry["task_status"]) == (
+        "failed_over", "STANDBY", expected_source(api_shape, "tasks"), "SUCCESSFUL")
+    assert len(failover_posts(simulator)) == 1
+
+
+def test_a_half_done_failover_stops_or_is_retried(run_playbook, simulator, api_shape):
+    # ohayo_2's latest failover FAILED at "Create tenant service name", after the role switch: it is PRIMARY but
+    # the failover is not done. sales_2 is a plain standby.
+    reset_to(simulator, "half_done_failover.yml", api_shape)
+    [failed] = tasks_of(simulator, OHAYO)
+    stop = run_playbook([failover("half done", [OHAYO, SALES])])
+    assert stop.rc != 0
+    assert_clean_output(stop)
+    message = stop.task("half done")["msg"]
+    assert message.startswith("Nothing was sent to OCP")
+    assert "task %d FAILED at subtask 'Create tenant service name'" % failed["id"] in message
+    assert "retry_failed_tasks: true" in message
+    assert [entry for entry in simulator.request_log() if entry["method"] == "POST" and "Check" not in entry["path"]
+            and not entry["path"].endswith("failoverPreCheck")] == []
+
+    preview = run_playbook([failover("preview", [OHAYO, SALES], retry_failed_tasks=True)], check=True)
+    assert preview.rc == 0, preview.output
+    assert [t["action"] for t in preview.task("preview")["tenants"]] == ["would_retry_failed_task", "would_fail_over"]
+    assert not [entry for entry in simulator.request_log() if entry["path"].endswith("/retry")]
+
+    retried = run_playbook([failover("retry", [OHAYO, SALES], retry_failed_tasks=True, wait_timeout=60)])
+    assert retried.rc == 0, retried.output
+    result = retried.task("retry")
+    assert result["changed"] is True
+    assert [(t["action"], t["task_id"], t["task_status"], t["earlier_failed_task_id"]) for t in result["tenants"]][0] == (
+        "retried_failed_task", failed["id"], "SUCCESSFUL", failed["id"])
+    assert result["tenants"][1]["action"] == "failed_over"
+    assert len([entry for entry in simulator.request_log() if entry["path"].endswith("/retry")]) == 1
+    [post] = failover_posts(simulator)
+    assert post["body"] == {"failoverTenantItemList": [{"tenantId": SALES}]}
+    assert simulator.state.tasks[failed["id"]]["operation"] == "RETRY"
+
+
+def test_a_failure_before_the_role_switch_is_reported_then_resubmitted(run_playbook, simulator):
+    simulator.add_fault(action="task_fail", subtask="Reset log restore source", tenantId=SALES, count=1,
+                        message="ErrorCode = 4012, Details = timeout on zone2")
     run = run_playbook([failover("failing", [OHAYO, SALES])])
     assert run.rc != 0
     assert_clean_output(run)
     result = run.task("failing")
     message = result["msg"]
     [failed_task] = tasks_of(simulator, SALES)
-    failed_subtask = next(s for s in failed_task["subtasks"] if s["name"] == "Upgrade tenant data version")
-    assert "tenant %d (sales_2): task %d FAILED at subtask 'Upgrade tenant data version' (id %d)" % (
+    failed_subtask = next(s for s in failed_task["subtasks"] if s["name"] == "Reset log restore source")
+    assert "tenant %d (sales_2): task %d FAILED at subtask 'Reset log restore source' (id %d)" % (
         SALES, failed_task["id"], failed_subtask["id"]) in message
-    assert "Execute sql failed: ErrorCode = 4012, Details = upgrade job timed out on zone2" in message
-    assert "/api/v2/tasks/instances/{id}/retry" in message and "rerun the playbook" in message
-    # the failed result still reports every tenant and task
+    assert "ErrorCode = 4012, Details = timeout on zone2" in message
+    assert "/api/v2/tasks/instances/%d/retry" % failed_task["id"] in message
     tenants = dict((t["tenant_id"], t) for t in result["tenants"])
     assert tenants[OHAYO]["task_status"] == "SUCCESSFUL"
-    assert tenants[SALES]["task_status"] == "FAILED"
-    assert tenants[SALES]["failed_subtask"]["name"] == "Upgrade tenant data version"
-    assert tenants[SALES]["failed_subtask"]["log_tail"][-1].endswith("upgrade job timed out on zone2")
+    assert (tenants[SALES]["task_status"], tenants[SALES]["role_after"]) == ("FAILED", "STANDBY")
+    assert tenants[SALES]["failed_subtask"]["name"] == "Reset log restore source"
+    assert tenants[SALES]["failed_subtask"]["log_tail"][-1].endswith("timeout on zone2")
     assert len(result["tasks"]) == 2
 
-    # the documented way to resume: retry the task in OCP, rerun the playbook; it attaches, never resubmits
-    answer = requests.post("%s/api/v2/tasks/instances/%d/retry" % (simulator.url, failed_task["id"]),
-                           auth=(ADMIN_USER, ADMIN_PASSWORD), timeout=10)
-    assert answer.status_code == 200, answer.text
+    # still a standby: a rerun submits it again (once), naming the earlier task
     rerun = run_playbook([failover("rerun", [OHAYO, SALES])])
     assert rerun.rc == 0, rerun.output
-    assert [(t["action"], t["task_status"]) for t in rerun.task("rerun")["tenants"]] == [
-        ("already_primary", None), ("attached_to_running_task", "SUCCESSFUL")]
-    assert len(failover_posts(simulator)) == 1
-    assert [len(tasks_of(simulator, tenant)) for tenant in (OHAYO, SALES)] == [1, 1]
+    entries = rerun.task("rerun")["tenants"]
+    assert [(t["action"], t["earlier_failed_task_id"]) for t in entries] == [
+        ("already_primary", None), ("failed_over", failed_task["id"])]
+    assert len(failover_posts(simulator)) == 2
+    assert failover_posts(simulator)[1]["body"] == {"failoverTenantItemList": [{"tenantId": SALES}]}
     assert role_of(simulator, SALES) == "PRIMARY"
 
 
@@ -216,7 +354,7 @@ def test_wait_timeout_then_a_rerun_resumes_the_wait(slow_scenario, run_playbook,
     result = run.task("impatient")
     message = result["msg"]
     assert "Timed out after 2 seconds" in message
-    assert "rerun the playbook to resume waiting" in message
+    assert "rerun to resume waiting" in message
     for tenant in (OHAYO, SALES):
         [task] = tasks_of(simulator, tenant)
         assert "tenant %d" % tenant in message and "task %d RUNNING" % task["id"] in message
@@ -246,11 +384,11 @@ def test_access_keys_sign_every_poll(scenario, run_playbook, simulator):
 
 
 def test_transient_errors_while_waiting_are_tolerated(scenario, run_playbook, simulator):
-    # Let the first read of the task list through, then drop the connection long enough to exhaust the
-    # client's own retries once: the wait goes on.
+    # Let the first reads of the task list through (one per role-changing task name), then drop the connection
+    # long enough to exhaust the client's own retries once: the wait goes on.
     scenario["timing"]["subtask_seconds"] = 0.4
     simulator.reset(scenario)
-    simulator.add_fault(method="GET", path=TASKS_PATH, action="drop", skip=1, count=6)
+    simulator.add_fault(method="GET", path=TASKS_PATH, action="drop", skip=2, count=6)
     run = run_playbook([failover("flaky", [OHAYO])])
     assert run.rc == 0, run.output
     assert run.task("flaky")["tenants"][0]["task_status"] == "SUCCESSFUL"
@@ -263,9 +401,12 @@ def batch_scenario(scenario):
     return add_standby_batch(scenario, BATCH_FIRST_ID, BATCH_SIZE, cluster_id=STANDBY_CLUSTER)
 
 
-def test_a_batch_of_tenants_is_one_post_and_one_polling_loop(batch_scenario, run_playbook, simulator):
+@pytest.mark.parametrize("return_subtasks", [True, False])
+def test_a_batch_of_tenants_is_one_post_and_one_polling_loop(
+        batch_scenario, run_playbook, simulator, api_shape, return_subtasks):
     tenant_ids = [BATCH_FIRST_ID + (index * 7) % BATCH_SIZE for index in range(BATCH_SIZE)]
-    run = run_playbook([failover("batch", [{"tenant_id": tid, "service_name": "SVC_%d" % tid} for tid in tenant_ids])])
+    run = run_playbook([failover("batch", [{"tenant_id": tid, "service_name": "SVC_%d" % tid} for tid in tenant_ids],
+                                 return_subtasks=return_subtasks)])
     assert run.rc == 0, run.output
     result = run.task("batch")
     assert [t["tenant_id"] for t in result["tenants"]] == tenant_ids
@@ -274,25 +415,16 @@ def test_a_batch_of_tenants_is_one_post_and_one_polling_loop(batch_scenario, run
     assert post["body"]["failoverTenantItemList"] == [{"tenantId": tid, "serviceName": "SVC_%d" % tid}
                                                       for tid in tenant_ids]
     assert all(len(tasks_of(simulator, tid)) == 1 for tid in tenant_ids)
-    # cheap polls: one list call per round for the whole batch, one detail read per finished task
+    assert all(("subtasks" in task) is return_subtasks for task in result["tasks"])
+    # cheap polls: one list call per round for the whole batch; a task detail only where the list entry lacks the
+    # subtasks asked for (OCP's documented list entries name subtasks without their order)
     assert len(task_list_polls(simulator)) == result["polls"]
     detail_reads = [entry for entry in simulator.request_log()
                     if entry["method"] == "GET" and entry["path"].startswith(TASKS_PATH + "/")]
-    assert len(detail_reads) == BATCH_SIZE
-
-
-def test_without_the_tenant_role_field_the_task_list_decides(scenario, run_playbook, simulator):
-    scenario["options"] = {"expose_tenant_role": False}
-    simulator.reset(scenario)
-    run = run_playbook([failover("no role", [OHAYO])])
-    assert run.rc == 0, run.output
-    [entry] = run.task("no role")["tenants"]
-    assert (entry["action"], entry["role_source"], entry["role_after"]) == ("failed_over", "tasks", "PRIMARY")
-    again = run_playbook([failover("no role again", [OHAYO])])
-    assert again.rc == 0, again.output
-    result = again.task("no role again")
-    assert result["changed"] is False and result["tenants"][0]["action"] == "already_primary"
-    assert len(failover_posts(simulator)) == 1
+    assert len(detail_reads) == (BATCH_SIZE if return_subtasks and api_shape == "documented" else 0)
+    tenant_reads = [entry for entry in simulator.request_log()
+                    if entry["method"] == "GET" and entry["path"].startswith("/api/v2/ob/clusters/%d/tenants/" % STANDBY_CLUSTER)]
+    assert tenant_reads == []
 
 
 def test_bad_input_fails_clearly_before_anything_is_sent(run_playbook, simulator):
@@ -311,13 +443,39 @@ def test_bad_input_fails_clearly_before_anything_is_sent(run_playbook, simulator
         "duplicates": "tenants lists tenant_id %d more than once" % OHAYO,
         "negative timeout": "wait_timeout must be a positive number of seconds, got -5",
         "zero sleep": "wait_sleep must be a positive number of seconds, got 0",
-        "unknown tenant": "tenant 4242 not found in cluster %d: check cluster_id/tenant_id" % STANDBY_CLUSTER,
-        "unknown cluster": "tenant %d not found in cluster 999: check cluster_id/tenant_id" % OHAYO,
+        "unknown tenant": "tenant 4242: GET /api/v2/ob/clusters/%d/tenants/4242 failed: HTTP 404" % STANDBY_CLUSTER,
+        "unknown cluster": "Cluster 999: GET /api/v2/ob/clusters/999/tenants failed: HTTP 404",
     }
     for name, text in expected.items():
         result = run.task(name)
         assert run.status(name) == "failed", (name, result)
         assert text in result["msg"], (name, result["msg"])
         assert "Traceback" not in result.get("module_stderr", "") + result.get("exception", "")
+    assert "Nothing was sent to OCP" in run.task("unknown tenant")["msg"]
+    assert "nothing was sent to OCP" in run.task("unknown cluster")["msg"]
     assert failover_posts(simulator) == []
     assert simulator.state.tasks == {}
+
+
+def test_submit_false_only_follows_and_never_submits(run_playbook, simulator):
+    # The role's wait after wait=false: a task that FAILED before the role switch is reported, not submitted again.
+    simulator.add_fault(action="task_fail", subtask="Reset log restore source", tenantId=SALES, count=1)
+    submitted = run_playbook([failover("submit", [OHAYO, SALES], wait=False)])
+    assert submitted.rc == 0, submitted.output
+    follow = run_playbook([failover("follow", [OHAYO, SALES], submit=False, wait_timeout=60)])
+    assert follow.rc != 0
+    assert_clean_output(follow)
+    result = follow.task("follow")
+    [failed] = tasks_of(simulator, SALES)
+    assert "tenant %d (sales_2): task %d FAILED at subtask 'Reset log restore source'" % (SALES, failed["id"]) in result["msg"]
+    # ohayo_2's task may have finished before this run read it (then it is already primary, by that task)
+    actions = [(t["action"], t["task_id"]) for t in result["tenants"]]
+    assert actions[0][0] in ("attached_to_running_task", "already_primary") and actions[0][1] is not None
+    assert actions[1] == ("attached_to_running_task", failed["id"])
+    assert len(failover_posts(simulator)) == 1
+
+    # nothing to follow for a standby without any failover task: refused before anything is sent
+    nothing = run_playbook([failover("nothing", [AUDIT], submit=False)])
+    assert nothing.rc != 0
+    assert "has no failover task to follow, and submit is false" in nothing.task("nothing")["msg"]
+    assert len(failover_posts(simulator)) == 1

@@ -25,7 +25,9 @@ DEFAULT_OPTIONS = {
     "expose_tenant_role": False,  # true: tenant detail/list add the ASSUMED tenantRole/primaryTenantId/primaryClusterId
     "precheck_role_error": "check_result",  # check_result | http_error: how a precheck refuses a tenant of the wrong role
     "role_change_at": "subtask",  # subtask: roles change when the role-switching subtask succeeds | task_success
-    "refuse_concurrent_tasks": True,  # false: an OCP without the 409 guard, accepting a second running task of a tenant
+    # ASSUMED: OCP refuses (409) a role change of a tenant that already has one running. false models an OCP that
+    # does not guard, so that two racing jobs both get their task (the collection must notice, not prevent, that).
+    "refuse_running_task": True,
 }
 OPTION_CHOICES = {
     "task_shape": ("nested", "flat"),
@@ -111,7 +113,7 @@ def updated_timing(current, changes):
 def updated_options(current, changes):
     """`current` options with `changes` applied, validated (for the scenario and PATCH /_sim/options)."""
     options = _merged(current, changes, "options")
-    for key in ("expose_tenant_role", "refuse_concurrent_tasks"):
+    for key in ("expose_tenant_role", "refuse_running_task"):
         if not isinstance(options[key], bool):
             raise ValueError("options.%s must be true or false" % key)
     for key, choices in OPTION_CHOICES.items():

@@ -529,10 +529,8 @@ class State:
             return now, [task.flat_view(now) for task in created]
 
     def _refuse_if_running(self, tenant):
-        if not self.options["refuse_concurrent_tasks"]:
-            return  # an OCP that does not guard: two jobs' tasks of one tenant run side by side
         running = self._tasks.get(self._running.get(tenant["id"]))
-        if running is not None:
+        if running is not None and self.options["refuse_running_task"]:
             raise ApiError(409, envelope.FAILOVER_ALREADY_RUNNING, "Tenant %s already has a running task %s (%s)." % (
                 tenant["name"], running.id, running.kind.name))
 

@@ -336,16 +336,6 @@ def test_running_task_shows_progress_and_blocks_a_second_failover(slow_sim):
     assert slow_sim.state.tenants[OHAYO_2]["tenantRole"] == "STANDBY"
 
 
-def test_without_the_guard_a_second_failover_of_a_running_tenant_is_accepted(slow_sim):
-    slow_sim.state.patch_options({"refuse_concurrent_tasks": False})
-    api = OcpClient(slow_sim.url)
-    first = api.failover(STANDBY_CLUSTER, OHAYO_2)
-    second = api.failover(STANDBY_CLUSTER, OHAYO_2)
-    assert first.status_code == second.status_code == 200
-    ids = [response.json()["data"]["contents"][0]["id"] for response in (first, second)]
-    assert [api.task(task_id)["status"] for task_id in ids] == ["RUNNING", "RUNNING"]
-
-
 # ----- task list, subtask log, retry
 
 def test_task_list_filters_and_order(api):

@@ -46,8 +46,12 @@ def test_task_list_and_detail_are_nested_by_default(api):
 
 def test_nested_task_gets_finish_time_when_done(api):
     task_id = api.failover(STANDBY_CLUSTER, OHAYO_2).json()["data"]["contents"][0]["id"]
-    task = wait_until(lambda: (lambda t: t if t["status"] == "SUCCESSFUL" else None)(api.task(task_id)),
-                      message="the failover to succeed")
+
+    def finished():
+        task = api.task(task_id)
+        return task if task["status"] == "SUCCESSFUL" else None
+
+    task = wait_until(finished, message="the failover to succeed")
     assert set(task) == NESTED_KEYS | {"finishTime"}
 
 
@@ -71,11 +75,12 @@ def test_task_filters_work_in_both_shapes(shape):
         assert ids(tenantName="ohayo_2", clusterId=STANDBY_CLUSTER) == [first]
         assert api.get(TASKS, params={"tenantName": "ohayo_2"}).status_code == 400
         entry = listed(api, tenantId=OHAYO_2)[0]
+        keys = set(entry) - {"finishTime"}  # present once the task has finished, which a slow machine may see here
         if shape == "flat":
-            assert set(entry) == FLAT_KEYS and (entry["clusterId"], entry["tenantId"], entry["creator"]) == (
+            assert keys == FLAT_KEYS and (entry["clusterId"], entry["tenantId"], entry["creator"]) == (
                 STANDBY_CLUSTER, OHAYO_2, "admin")
         else:
-            assert set(entry) == BASIC_KEYS and entry["tenant"]["id"] == OHAYO_2
+            assert keys == BASIC_KEYS and entry["tenant"]["id"] == OHAYO_2
 
 
 def test_task_shape_and_other_options_change_at_run_time(api, sim):

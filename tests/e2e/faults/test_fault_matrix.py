@@ -45,6 +45,11 @@ from ocp_simulator.scenario import SCENARIO_DIR
 PRECHECK = "oceanbase.ocp.ocp_failover_precheck"
 FAILOVER = "oceanbase.ocp.ocp_tenant_failover"
 ROLE = "oceanbase.ocp.precheck_then_failover"  # the playbook that runs the role oceanbase.ocp.tenant_failover
+ROLE_PRECHECK_TASK = "Precheck every tenant"
+ROLE_BLOCKED_TASK = "Stop before any failover when a precheck blocks it"
+ROLE_SUBMIT_TASK = "Submit the failover in one batch"  # the role's first module run: wait: false
+ROLE_WAIT_TASK = "Wait for OCP's failover tasks"  # the role's second module run: attaches to the tasks and waits
+ROLE_SUMMARY_TASK = "Summarise the failover"  # sets tenant_failover_summary: each tenant's action, task and role
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 VERBOSITY = 3
 
@@ -88,6 +93,10 @@ HISTORY_READS = 2
 # A failover subtask slow enough that a rerun attaches while the task still runs, even on a slow, busy machine: after
 # the first run times out, the rerun starts ansible-playbook again (and, for the role, runs several tasks) first.
 RERUN_FAILOVER_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 45.0}}
+# The role submits (wait: false), prints the task ids, then waits in a second module run: with a subtask of a few
+# seconds the task still runs when that run reads, so it attaches to the task (and a failing subtask fails while it
+# waits), even on a slow, busy machine.
+ROLE_TASK_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 4.0}}
 # Long enough that the module still waits when the simulator stops right after the failover request.
 RESTART_FAILOVER_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 8.0}}
 # OCP records the tasks later than the read timeout of the failover request: following a lost answer must outlast it.
@@ -161,6 +170,7 @@ class Case:
     history: tuple = ()  # seeded OCP tasks (scenario key `tasks`) added to the scenario
     check_mode: bool = False  # module cases: run the task in check mode
     secrets: tuple = ()  # canaries besides the admin password and the access key secret
+    failing_task: str | None = None  # role cases: the task that must fail
     rerun: Rerun | None = None
     during: Callable | None = None  # acts on the simulator while the first run runs: (simulator, process, events)
     parallel: bool = False  # two runs at once, Basic and AK/SK, against the same simulator; `check` judges them
@@ -212,9 +222,8 @@ ATTACHED_AND_SUCCEEDED = {"tenants.*.action": ["attached_to_running_task"] * 2, 
                           "tenants.*.role_after": ["PRIMARY"] * 2}
 BOTH_FAILED_OVER = {"tenants.*.action": ["failed_over"] * 2, "tenants.*.task_status": ["SUCCESSFUL"] * 2,
                     "tenants.*.role_after": ["PRIMARY"] * 2, "tenants.*.concurrent_task_ids": [[], []]}
-BOTH_SUCCEEDED_ANYHOW = {key: value for key, value in BOTH_FAILED_OVER.items() if key != "tenants.*.concurrent_task_ids"}
-# The role submits, then waits in a second run of the module (which attaches): only the end is generic.
-BOTH_PRIMARY = {"tenants.*.task_status": ["SUCCESSFUL"] * 2, "tenants.*.role_after": ["PRIMARY"] * 2}
+# The same without concurrent_task_ids: the role's summary has no such key, a case with another job checks it apart.
+FAILED_OVER = {key: value for key, value in BOTH_FAILED_OVER.items() if key != "tenants.*.concurrent_task_ids"}
 # Where the roles of the default scenario's two standbys come from, in each shape: no history, so the precheck
 # where OCP sends no role field.
 ROLES_FROM = {"documented": {"fields": {"tenants.*.role_source": ["precheck"] * 2}},
@@ -498,10 +507,11 @@ PRECHECK_CASES = [
                   secrets=(VIEWER_PASSWORD,), messages=("HTTP 403 IAM11000", "lacks permission"),
                   attempts=("POST", PRECHECK_POST, [403])),
     precheck_case("precheck-404-cluster", {"cluster_id": UNKNOWN_CLUSTER}, auth="aksk", failed=True,
-                  messages=("HTTP 404 OBE11001", "Cluster %d not found" % UNKNOWN_CLUSTER, "Check cluster_id/tenant_id"),
+                  messages=("HTTP 404 OBE11001", "Cluster %d not found" % UNKNOWN_CLUSTER,
+                            "OCP does not know this cluster: check cluster_id"),
                   attempts=("POST", PRECHECK_POST, [404])),
     precheck_case("precheck-404-tenant", {"tenant_id": UNKNOWN_TENANT}, failed=True, attempts=("POST", PRECHECK_POST, [404]),
-                  messages=("HTTP 404 OBE21002", "Check cluster_id/tenant_id",
+                  messages=("HTTP 404 OBE21002", "OCP does not know this tenant in this cluster: check tenant_id",
                             "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck" % (STANDBY_CLUSTER, UNKNOWN_TENANT))),
     precheck_case("precheck-429-burst-absorbed", auth="aksk", faults=(status_fault(PRECHECK_POST, 429, count=2, reset=1),),
                   fields={"valid": True}, attempts=("POST", PRECHECK_POST, [429, 429, 200]), check=waited_between_attempts(1)),
@@ -693,7 +703,7 @@ FAILOVER_CASES = [
     failover_case("failover-another-jobs-task-appears-while-waiting", auth="aksk",
                   options={"refuse_concurrent_tasks": False},
                   timing={"subtask_seconds_by_name": {"Reset log restore source": 2.0}},
-                  during=another_job_fails_over(OHAYO), fields=BOTH_SUCCEEDED_ANYHOW,
+                  during=another_job_fails_over(OHAYO), fields=FAILED_OVER,
                   failover_tasks=1, attempts=("POST", FAILOVER_POST, [200]), check=notices_the_other_job, slow=True),
     # Timeouts and restarts.
     failover_case("failover-wait-timeout-then-rerun", {"wait_timeout": 2}, timing=RERUN_FAILOVER_TIMING, failed=True,
@@ -706,35 +716,45 @@ FAILOVER_CASES = [
 ]
 
 ROLE_CASES = [
-    # Generic while the role changes: outcome, the requests, no double failover, no secret.
     role_case("role-401-wrong-password", {"ocp_password": WRONG_PASSWORD}, failed=True, sent=NO_FAILOVER, failover_tasks=0,
-              secrets=(WRONG_PASSWORD,), messages=("HTTP 401 IAM10004", "Check username/password")),
+              secrets=(WRONG_PASSWORD,), failing_task=ROLE_PRECHECK_TASK, messages=("HTTP 401 IAM10004", "Check username/password")),
     role_case("role-403-read-only-user", {"ocp_username": VIEWER_USER, "ocp_password": VIEWER_PASSWORD}, failed=True,
-              sent=NO_FAILOVER, failover_tasks=0, secrets=(VIEWER_PASSWORD,), messages=("HTTP 403 IAM11000", "lacks permission")),
+              sent=NO_FAILOVER, failover_tasks=0, secrets=(VIEWER_PASSWORD,), failing_task=ROLE_PRECHECK_TASK,
+              messages=("HTTP 403 IAM11000", "lacks permission")),
     role_case("role-404-tenant", {"tenant_failover_tenants": TWO_TENANTS + [{"tenant_id": UNKNOWN_TENANT}]}, auth="aksk",
-              failed=True, sent=NO_FAILOVER, failover_tasks=0, messages=(str(UNKNOWN_TENANT),)),
+              failed=True, sent=NO_FAILOVER, failover_tasks=0, failing_task=ROLE_PRECHECK_TASK,
+              messages=("/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck failed: HTTP 404 OBE21002"
+                        % (STANDBY_CLUSTER, UNKNOWN_TENANT), "OCP does not know this tenant in this cluster")),
     role_case("role-503-burst-on-prechecks-absorbed", auth="aksk", faults=(status_fault(PRECHECK_POST, 503, count=3),),
-              fields=BOTH_PRIMARY, failover_tasks=1, attempts=("POST", FAILOVER_POST, [200])),
+              timing=ROLE_TASK_TIMING, fields=FAILED_OVER, failover_tasks=1, attempts=("POST", FAILOVER_POST, [200])),
     role_case("role-lost-failover-response-tasks-recorded-late", {"ocp_request_timeout": LATE_REQUEST_TIMEOUT},
-              timing=LATE_RECORDING, faults=({"path": FAILOVER_POST, "action": "lost_response", "mode": "drop", "count": 1},),
-              fields=BOTH_PRIMARY, failover_tasks=1, attempts=("POST", FAILOVER_POST, 1), slow=True),
+              timing=merged(ROLE_TASK_TIMING, LATE_RECORDING),
+              faults=({"path": FAILOVER_POST, "action": "lost_response", "mode": "drop", "count": 1},),
+              fields=FAILED_OVER, failover_tasks=1, attempts=("POST", FAILOVER_POST, 1), slow=True),
     role_case("role-failover-request-dropped-before-ocp-applied-it",
               {"ocp_request_timeout": 2, "tenant_failover_wait_timeout": FOLLOW_TIMEOUT}, auth="aksk",
               faults=({"path": FAILOVER_POST, "action": "drop"},), failed=True, failover_tasks=0,
-              attempts=("POST", FAILOVER_POST, [None]), messages=("the outcome is unknown",), slow=True),
+              failing_task=ROLE_SUBMIT_TASK, attempts=("POST", FAILOVER_POST, [None]), messages=OUTCOME_UNKNOWN, slow=True),
     # The switchback's primaries are alive: the role prechecks ohayo_2 as the standby it is again (not "already
     # primary" after its old failover) and OCP's OBE26107 stops it.
     role_case("role-after-a-switchback", scenario_file="switchback.yml", failed=True, sent=NO_FAILOVER, failover_tasks=0,
-              messages=(str(OHAYO), "OBE26107")),
+              failing_task=ROLE_BLOCKED_TASK, messages=("tenant %d (ohayo_2) error" % OHAYO, "OBE26107")),
     role_case("role-half-done-not-retried", scenario_file="half_done_failover.yml", auth="aksk", failed=True,
-              sent=NO_FAILOVER, failover_tasks=0, attempts=("POST", RETRY_POST, 0), messages=("retry_failed_tasks",)),
-    role_case("role-task-failed", auth="aksk", failed=True, failover_tasks=1,
+              sent=NO_FAILOVER, failover_tasks=0, failing_task=ROLE_SUBMIT_TASK, attempts=("POST", RETRY_POST, 0),
+              check=refuses_the_half_done_task),
+    role_case("role-half-done-retried", {"tenant_failover_retry_failed_tasks": True}, scenario_file="half_done_failover.yml",
+              timing=ROLE_TASK_TIMING, fields={"tenants.*.action": ["retried_failed_task", "failed_over"],
+                                               "tenants.*.task_status": ["SUCCESSFUL"] * 2, "tenants.*.role_after": ["PRIMARY"] * 2},
+              failover_tasks={OHAYO: 0, SALES: 1}, attempts=(("POST", RETRY_POST, 1), ("POST", FAILOVER_POST, [200]))),
+    role_case("role-task-failed", auth="aksk", failed=True, failover_tasks=1, failing_task=ROLE_WAIT_TASK,
+              timing=ROLE_TASK_TIMING,
               faults=({"action": "task_fail", "subtask": "Failover to primary tenant", "tenantId": SALES,
                        "message": injected_failure("Failover to primary tenant")},),
               check=names_failed_subtask("Failover to primary tenant")),
     role_case("role-wait-timeout-then-rerun", {"tenant_failover_wait_timeout": 2}, timing=RERUN_FAILOVER_TIMING, failed=True,
-              failover_tasks=1, check=names_running_tasks, messages=("Timed out after 2 seconds", "rerun to resume waiting"),
-              rerun=Rerun({"tenant_failover_wait_timeout": 120}, BOTH_PRIMARY), slow=True),
+              failover_tasks=1, failing_task=ROLE_WAIT_TASK, check=names_running_tasks,
+              messages=("Timed out after 2 seconds", "rerun to resume waiting"),
+              rerun=Rerun({"tenant_failover_wait_timeout": 120}, ATTACHED_AND_SUCCEEDED)),
 ]
 
 ROLE_BAD_INPUTS = [
@@ -757,8 +777,15 @@ ROLE_BAD_INPUTS = [
               sent=NOTHING, messages=("tenant_failover_tenants", "from_json")),
     role_case("role-bad-input-allow-warnings-not-a-boolean", {"tenant_failover_allow_warnings": "maybe"}, failed=True,
               sent=NOTHING, messages=("tenant_failover_allow_warnings", "not a valid boolean")),
-    role_case("role-bad-input-max-sync-latency-not-an-integer", {"tenant_failover_max_sync_latency": "low"}, auth="aksk",
-              failed=True, sent=NOTHING, messages=("tenant_failover_max_sync_latency",)),
+    role_case("role-bad-input-max-sync-lag-not-a-number", {"tenant_failover_max_sync_lag_seconds": "low"}, auth="aksk",
+              failed=True, sent=NOTHING, messages=("tenant_failover_max_sync_lag_seconds",)),
+    role_case("role-bad-input-max-sync-lag-negative", {"tenant_failover_max_sync_lag_seconds": -1}, failed=True,
+              sent=NOTHING, messages=("tenant_failover_max_sync_lag_seconds", "must be unset or zero or more")),
+    role_case("role-bad-input-removed-max-sync-latency", {"tenant_failover_max_sync_latency": 1000}, failed=True,
+              sent=NOTHING, messages=("tenant_failover_max_sync_latency is no longer supported",
+                                      "Set tenant_failover_max_sync_lag_seconds instead")),
+    role_case("role-bad-input-retry-failed-tasks-not-a-boolean", {"tenant_failover_retry_failed_tasks": "maybe"},
+              auth="aksk", failed=True, sent=NOTHING, messages=("tenant_failover_retry_failed_tasks",)),
     role_case("role-bad-input-wait-timeout-not-an-integer", {"tenant_failover_wait_timeout": "long"}, failed=True,
               sent=NOTHING, messages=("tenant_failover_wait_timeout",)),
     role_case("role-bad-input-wait-timeout-zero", {"tenant_failover_wait_timeout": 0}, failed=True, sent=NOTHING,
@@ -817,7 +844,8 @@ BAD_MODULE_INPUTS = [
     bad_precheck("precheck-bad-input-no-credentials", {"api_url": SimUrl("plain")},
                  ("one of the following is required: username, access_key_id",), auth=None),
     bad_failover("failover-bad-input-api-url-missing", {"api_url": ABSENT, "username": ADMIN_USER, "password": ADMIN_PASSWORD},
-                 ("missing required arguments: api_url",), auth=None),
+                 ("api_url is not set, so nothing was sent to OCP", "module_defaults for group/oceanbase.ocp.ocp",
+                  "OCP_API_URL"), auth=None),
     bad_precheck("precheck-bad-input-validate-certs-not-a-boolean", {"validate_certs": "maybe"},
                  ("validate_certs", "not a valid boolean")),
     bad_precheck(
@@ -1237,14 +1265,15 @@ def is_failover_result(result):
 
 
 def target_entry(case, run):
-    """The result the case's expectations are about: its module task, or the role task that failed (or the role's last
-    run of the failover module)."""
+    """The result the case's expectations are about: its module task, the role task that failed, or (the role
+    succeeding) the role's summary, whose tenants carry the action, final task status and role of each tenant."""
     if case.target != ROLE:
         matches = [entry for entry in run.results if entry["task"] == case.id]
     elif case.failed:
         matches = [entry for entry in run.results if entry["status"] == "failed"]
     else:
-        matches = [entry for entry in run.results if is_failover_result(entry["result"])]
+        matches = [dict(entry, result=entry["result"]["ansible_facts"]["tenant_failover_summary"])
+                   for entry in run.results if entry["task"].endswith(ROLE_SUMMARY_TASK)]
     return matches[-1] if matches else None
 
 
@@ -1313,6 +1342,8 @@ def outcome_problems(outcome):
     if failed != case.failed:
         outcome_text = "failed" if failed else "succeeded"
         problems.append("the run %s, expected the opposite: %s" % (outcome_text, entry["result"].get("msg")))
+    if case.failing_task and case.failed and not entry["task"].endswith(case.failing_task):
+        problems.append("task %r failed, expected %r" % (entry["task"], case.failing_task))
     text = failure_message(case, first) if case.failed else first.output
     problems += ["%r not in the %s: %s" % (fragment, "failure message" if case.failed else "output", text)
                  for fragment in case.messages if fragment not in text]
