@@ -1515,3 +1515,42 @@ def test_fault_case(case, request, scenario, ansible_env, tmp_path, outcomes, fa
     if isinstance(outcome, BaseException):
         raise outcome
     judge_and_record(outcome, fault_tally)
+
+
+# ----- the double-failover detector itself (no OCP): it must fire, or the closing table's zero means nothing
+
+def _post(at, *tenant_ids, auth="basic"):
+    return {"method": "POST", "path": "/api/v2/ob/clusters/%d/tenants/failover" % STANDBY_CLUSTER, "time": at, "auth": auth,
+            "status": 200, "body": {"failoverTenantItemList": [{"tenantId": tenant_id} for tenant_id in tenant_ids]}}
+
+
+def _task(task_id, tenant_id, status, name=FAILOVER_TASK_NAME):
+    return {"id": task_id, "tenantId": tenant_id, "status": status, "name": name}
+
+
+def _outcome(requests, tasks, runs=((0, 10),), seeded=(), foreign=()):
+    case = failover_case("detector")
+    return Outcome(case, [Run(0, "", [], started=start, ended=end) for start, end in runs], requests, tasks,
+                   seeded_ids=frozenset(seeded), events={"foreign_task_ids": list(foreign)})
+
+
+@pytest.mark.parametrize("requests, tasks, runs, seeded, foreign, expected", [
+    pytest.param([_post(1, OHAYO, SALES)], [_task(1, OHAYO, "SUCCESSFUL"), _task(2, SALES, "SUCCESSFUL")], ((0, 10),), (), (),
+                 [], id="one-request-one-task-each"),
+    pytest.param([_post(1, OHAYO), _post(2, OHAYO)], [_task(1, OHAYO, "SUCCESSFUL")], ((0, 10),), (), (),
+                 [("tenant", OHAYO)], id="second-request-in-one-run"),
+    pytest.param([_post(1, OHAYO), _post(12, OHAYO)], [_task(1, OHAYO, "SUCCESSFUL"), _task(2, OHAYO, "SUCCESSFUL")],
+                 ((0, 10), (11, 20)), (), (), [("tenant", OHAYO)], id="rerun-submits-after-success"),
+    pytest.param([_post(1, OHAYO), _post(12, OHAYO)], [_task(1, OHAYO, "FAILED"), _task(2, OHAYO, "SUCCESSFUL")],
+                 ((0, 10), (11, 20)), (), (), [], id="rerun-submits-after-failure"),
+    pytest.param([_post(1, OHAYO)], [_task(1, OHAYO, "SUCCESSFUL"), _task(2, OHAYO, "SUCCESSFUL")], ((0, 10),), (1,), (),
+                 [("tenant", OHAYO)], id="submits-over-a-seeded-success"),
+    pytest.param([_post(1, OHAYO)], [_task(1, OHAYO, "SUCCESSFUL"), _task(2, OHAYO, "SUCCESSFUL", "Switchover ob tenant for network mode"),
+                                     _task(3, OHAYO, "SUCCESSFUL")], ((0, 10),), (1, 2), (), [], id="switchback-then-submits"),
+    pytest.param([_post(1, OHAYO)], [_task(1, OHAYO, "RUNNING"), _task(2, OHAYO, "RUNNING")], ((0, 10),), (), (2,), [],
+                 id="another-jobs-task-is-not-ours"),
+    pytest.param([dict(_post(1), path="/api/v2/tasks/instances/7/retry", body=None)] * 2, [], ((0, 10),), (), (),
+                 [("retried task", "7")], id="retried-twice-in-one-run"),
+])
+def test_the_double_failover_detector(requests, tasks, runs, seeded, foreign, expected):
+    assert double_failovers(_outcome(requests, tasks, runs, seeded, foreign)) == expected
