@@ -25,7 +25,9 @@ import copy
 import dataclasses
 import fnmatch
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -1159,7 +1161,10 @@ def run_with_helpers(command, workdir, env, cases):
     """Start ansible-playbook (output to workdir/output.txt, one stream so each task's lines stay under its TASK
     header) and, for each (case, simulator, events) whose case acts `during` the run, a thread that does so."""
     with open(workdir / "output.txt", "w", encoding="utf-8") as output:
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT)
+        # A session of its own: stopping a run stops the module processes it started too, which would otherwise
+        # go on polling a port that a later case's simulator may reuse.
+        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         helpers = [threading.Thread(target=case.during, args=(simulator, process, events), daemon=True)
                    for case, simulator, events in cases if case.during is not None]
         for helper in helpers:
@@ -1168,7 +1173,8 @@ def run_with_helpers(command, workdir, env, cases):
             yield process
         finally:
             if process.poll() is None:
-                process.kill()
+                # Still running, so the group is this run's own: ansible-playbook, its workers, the module.
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
             for helper in helpers:
                 helper.join(timeout=RUN_TIMEOUT)
