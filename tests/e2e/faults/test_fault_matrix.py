@@ -9,12 +9,14 @@ what must never happen whatever the fault: a Python traceback, a secret in the o
 previous one had not failed). The credentials of the scenario are the canaries: AK/SK runs and Basic runs
 alternate, and neither secret may appear anywhere in what ansible printed.
 
-Each case has a simulator of its own, so its request log and its tasks are its own. The bad module inputs run as one
-playbook (a task per case, each with its own slice of the output); every other case runs its own playbook, several
-at once (most of them sleep: retry backoff, a lost answer followed until wait_timeout, timeouts), when the first
-case of the group comes up. Some cases act on the simulator while the module runs (`during`): OCP carrying out a
-request whose answer was an error, another job's failover of the same tenant, an OCP restart.
-Timings are lower bounds only; nothing asserts how fast anything was.
+Each case has a simulator of its own, so its request log and its tasks are its own. Every case runs when the first
+one comes up (run_all), several playbooks at once, longest first: most cases sleep (retry backoff, a lost answer
+followed until wait_timeout, timeouts). Module cases share playbooks, a task per case with its own slice of the
+output, since each ansible-playbook start costs a second of CPU; a role case, a rerun or two parallel runs get a
+playbook of their own. Some cases act on the simulator while the module runs (`during`): OCP carrying out a request
+whose answer was an error, another job's failover of the same tenant, an OCP restart.
+Timings are lower bounds only; nothing asserts how fast anything was. The double-failover detector is tested too
+(test_the_double_failover_detector), so that the closing table's zero means something.
 """
 
 from __future__ import annotations
