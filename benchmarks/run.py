@@ -63,6 +63,8 @@ BIN = Path(sys.executable).parent
 
 # The issue's targets.
 MAX_REQUESTS_AT_SCALE = 60
+# Sleeping on a loaded machine overshoots by a few milliseconds: allowed when checking "noticed within one interval".
+NOTICE_TOLERANCE = 0.05
 OVERHEAD_RATIO_TARGET = 3.0          # overhead at the largest N over the overhead at N = 10
 ROLE_OVER_MODULES_TARGET = 1.5       # the role end to end over the modules' own time, 10 tenants
 STARTUP_TARGET = 1.2                 # last turn's: a precheck task over a no-op module task
@@ -262,10 +264,11 @@ class PlaybookRun:
 class Bench:
     """Runs ansible-playbook against a simulator with the task_timer callback; one directory per run."""
 
-    def __init__(self, collections_path, workdir, latency=0.0):
+    def __init__(self, collections_path, workdir, latency=0.0, profile_dir=None):
         self.collections_path = collections_path
         self.workdir = Path(workdir)
         self.latency = latency
+        self.profile_dir = profile_dir
         self.runs = 0
 
     def playbook(self, sim, tasks=None, playbook=None, extra_vars=None, play_vars=None, check=False):
@@ -297,6 +300,7 @@ class Bench:
                     # Every module process records its wall time, CPU time and peak memory (sitecustomize.py).
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCHMARKS / "site"), env.get("PYTHONPATH")])),
                     "OCP_BENCH_MODULE_FILE": str(modules_file),
+                    "OCP_BENCH_PROFILE_DIR": self.profile_dir or "",
                     "OCP_API_URL": sim.url, "OCP_USERNAME": USER, "OCP_PASSWORD": PASSWORD})
         started = time.monotonic()
         proc = subprocess.run(command, cwd=run_dir, env=env, capture_output=True, text=True, check=False)
@@ -375,6 +379,7 @@ class Case:
     evidence: str = EVIDENCE_NONE
     return_subtasks: bool = True
     wait_sleep: float = None
+    poll_latency: float = 0.0  # seconds added to every task list answer (a fault rule), to show the schedule
     figures: list = field(default_factory=list)  # one dict per measured run
 
     @property
@@ -384,6 +389,8 @@ class Case:
         label = f"failover, evidence: {self.evidence}, return_subtasks {str(self.return_subtasks).lower()}"
         if self.wait_sleep is not None:
             label += f", wait_sleep {self.wait_sleep:g}"
+        if self.poll_latency:
+            label += f", task lists +{self.poll_latency:g} s"
         return label
 
     def median(self, key):
@@ -409,40 +416,47 @@ def precheck_figures(task, module, requests, tenants, precheck_seconds):
 def failover_figures(task, module, requests, server_tasks, wait_sleep):
     """What one ocp_tenant_failover task did and where its time went.
 
-    The task's epoch start/end (callback), the recorder's requests and OCP's task times share the machine's
-    clock: task start -> first request -> the tasks the POST created start (OCP's startTime) -> the last task
-    finishes (finishTime) -> the first poll after that -> the last request ends -> task result. The phases other
-    than the server's task time add up to the overhead (wall - task time).
+    The task's epoch start/end (callback), the recorder's requests, OCP's task times and the module process's
+    start and exit share the machine's clock: task start -> first request -> POST (OCP creates the tasks: their
+    startTime) -> the last task finishes (finishTime) -> the first poll after that -> the last request ends ->
+    the module process exits -> task result. The phases outside the server's task time add up to the overhead
+    (wall - task time).
     """
     figures = module_figures(task, module, requests)
     posts = [r for r in requests if request_kind(r) == "POST"]
     polls = [r for r in requests if request_kind(r) == "poll"]
     task_started = min(ocp_epoch(t["startTime"]) for t in server_tasks)
     task_finished = max(ocp_epoch(t["finishTime"]) for t in server_tasks)
-    first, last = requests[0], requests[-1]
-    noticed = next((index for index, poll in enumerate(polls) if poll["started"] >= task_finished), None)
+    first, last, post = requests[0], requests[-1], posts[0]
     # The schedule starts when the wait does, right after the POST's answer: the first interval is measured from
     # the POST's end (it includes reading the answer), the next ones from the start of the previous poll.
-    starts = [posts[0]["ended"]] + [poll["started"] for poll in polls] if posts else []
+    starts = [post["ended"]] + [poll["started"] for poll in polls]
     intervals = [b - a for a, b in zip(starts, starts[1:])]
     expected = list(itertools.islice(poll_schedule(wait_sleep), len(intervals)))
+    noticed = next((index for index, poll in enumerate(polls) if poll["started"] >= task_finished), None)
+    noticed_at = polls[noticed]["started"] if noticed is not None else last["started"]
+    module_exit = module.started + module.seconds if module else task.ended
     server_seconds = task_finished - task_started
     figures.update(
         server=server_seconds, overhead=task.seconds - server_seconds, posts=len(posts), polls=len(polls),
-        # How far each poll after the first started from its due time; drift would add the previous poll's own
-        # duration to each interval.
+        answer_bytes=sum(r["bytes"] for r in requests),
+        # How far each poll after the first started from its due time, and how long the poll before it took:
+        # drift would add the previous poll's duration to each interval.
         deviations=[obs - exp for obs, exp in zip(intervals[1:], expected[1:])],
+        previous_poll_seconds=[poll["ended"] - poll["started"] for poll in polls[:-1]][:max(len(intervals) - 1, 0)],
         poll_seconds=[poll["ended"] - poll["started"] for poll in polls],
-        lag=None if noticed is None else polls[noticed]["started"] - task_finished,
-        lag_interval=None if noticed is None else expected[noticed],
+        # A finished task is noticed by the first poll after max(its finish, the previous poll's start).
+        notice_delay=None if noticed is None else noticed_at - max(task_finished, starts[noticed]),
+        notice_interval=None if noticed is None else expected[noticed],
+        post_answer=post["ended"] - task_started,
         phases={
             "start-up, to the first request": first["started"] - task.started,
-            "reads (and fallback prechecks), POST": task_started - first["started"],
-            "poll lag: last task finished -> next poll": (
-                (polls[noticed]["started"] if noticed is not None else last["started"]) - task_finished),
-            "reads after the tasks finished": last["ended"] - (polls[noticed]["started"] if noticed is not None
-                                                               else last["started"]),
-            "last request -> task result": task.ended - last["ended"],
+            "reads before the POST (and fallback prechecks)": post["started"] - first["started"],
+            "POST until OCP created the tasks": task_started - post["started"],
+            "poll lag: last task finished -> next poll": noticed_at - task_finished,
+            "reads after the tasks finished": last["ended"] - noticed_at,
+            "module: last answer -> exit (result building)": module_exit - last["ended"],
+            "Ansible: module exit -> task result": task.ended - module_exit,
         })
     return figures
 
@@ -462,9 +476,8 @@ def bench_precheck_curve(bench, sizes, repeat, precheck_seconds):
             run = bench.playbook(sim, tasks=tasks)
             for index in range(repeat):
                 task = run.times[f"run {index}"]
-                case.figures.append(precheck_figures(task, run.module_of(task), recorder.requests(task.started,
-                                                                                                    task.ended),
-                                                     tenants, precheck_seconds))
+                requests = recorder.requests(task.started, task.ended)
+                case.figures.append(precheck_figures(task, run.module_of(task), requests, tenants, precheck_seconds))
         cases.append(case)
     return cases
 
@@ -485,8 +498,12 @@ def bench_failover_case(bench, case, repeat, task_seconds, precheck_seconds):
     """`repeat` failovers of case.tenants tenants in one playbook, each of its own cluster (clusters 1..repeat),
     after a warm-up (check mode, one tenant of cluster 0) that builds the module's payload."""
     sizes = [1] + [case.tenants] * repeat
-    with served(scenario(sizes, precheck_seconds=precheck_seconds, subtask_seconds=task_seconds / SUBTASKS_PER_TASK,
-                         latency=bench.latency, evidence=case.evidence)) as (sim, recorder):
+    setting = scenario(sizes, precheck_seconds=precheck_seconds, subtask_seconds=task_seconds / SUBTASKS_PER_TASK,
+                       latency=bench.latency, evidence=case.evidence)
+    if case.poll_latency:
+        setting["faults"].append({"method": "GET", "path": TASKS_PATH, "action": "latency",
+                                  "seconds": case.poll_latency})
+    with served(setting) as (sim, recorder):
         tasks = [failover_task("warm-up", 0, 1, case.return_subtasks, check=True)]
         tasks += [failover_task(f"run {index}", index, case.tenants, case.return_subtasks, case.wait_sleep)
                   for index in range(1, repeat + 1)]
@@ -532,11 +549,12 @@ def curve_table(cases):
 
 def phases_table(cases):
     phases = list(cases[0].figures[0]["phases"])
-    header = ("failover case", "N", "overhead") + tuple(phases)
+    header = ("failover case", "N", "overhead") + tuple(phases) + ("POST answer (in task time)", "answers read")
     rows = []
     for case in cases:
         rows.append((case.label, str(case.tenants), f"{case.median('overhead'):.2f} s")
-                    + tuple(f"{median([f['phases'][phase] for f in case.figures]):.3f} s" for phase in phases))
+                    + tuple(f"{median([f['phases'][phase] for f in case.figures]):.3f} s" for phase in phases)
+                    + (f"{case.median('post_answer'):.3f} s", size_text(case.median("answer_bytes"))))
     return header, rows
 
 
@@ -674,7 +692,8 @@ def find(cases, operation, tenants, evidence=None, return_subtasks=None, wait_sl
 def failover_targets(cases, sizes):
     rows = []
     largest = max(sizes)
-    at_scale = [case for case in cases if case.operation == "failover" and case.tenants == largest]
+    at_scale = [case for case in cases if case.operation == "failover" and case.tenants == largest
+                and case.wait_sleep is None and not case.poll_latency]
     posts = [f["posts"] for case in at_scale for f in case.figures]
     if posts:
         rows.append(Row(f"failover of {largest} tenants: failover POSTs per module run", counts(posts),
@@ -713,28 +732,34 @@ def schedule_targets(cases):
     """No drift (each interval from the start of the previous poll) and a finished task noticed within one poll."""
     rows = []
     failovers = [case for case in cases if case.operation == "failover"]
-    for label, chosen in (("adaptive schedule (no wait_sleep), every failover run",
-                           [case for case in failovers if case.wait_sleep is None]),
-                          ("fixed wait_sleep", [case for case in failovers if case.wait_sleep is not None])):
-        figures = [f for case in chosen for f in case.figures]
-        deviations = [d for f in figures for d in f["deviations"]]
+    slow = [case for case in failovers if case.poll_latency]
+    adaptive = [f for case in failovers if case.wait_sleep is None and not case.poll_latency for f in case.figures]
+    deviations = [d for f in adaptive for d in f["deviations"]]
+    if deviations:
+        slowest = max(seconds for f in adaptive for seconds in f["poll_seconds"])
+        rows.append(Row("polls, adaptive schedule (no wait_sleep), every curve run: start - due time",
+                        f"median {median(deviations) * 1000:+.1f} ms", f"worst {max(deviations, key=abs) * 1000:+.0f} ms"
+                        f" of {len(deviations)} intervals; slowest poll {slowest * 1000:.0f} ms (machine load makes"
+                        " the worst)"))
+    for case in slow:
+        deviations = [d for f in case.figures for d in f["deviations"]]
         if not deviations:
             continue
-        slowest = max(s for f in figures for s in f["poll_seconds"])
         worst = max(deviations, key=abs)
-        if chosen[0].wait_sleep is not None:
-            label = f"fixed wait_sleep {chosen[0].wait_sleep:g} s, {chosen[0].tenants} tenants"
-        rows.append(Row(f"polls, {label}: start minus due time", f"{worst * 1000:+.0f} ms at worst",
-                        f"{len(deviations)} intervals, median {median(deviations) * 1000:+.1f} ms; slowest poll"
-                        f" {slowest * 1000:.0f} ms (drift would add it)", "no drift",
-                        verdict(abs(worst) < max(slowest / 2, 0.02))))
-        lags = [(f["lag"], f["lag_interval"]) for f in figures if f["lag"] is not None]
-        if lags:
-            worst_lag = max(lags, key=lambda pair: pair[0] / pair[1])
-            rows.append(Row(f"polls, {label}: last task finished -> next poll",
-                            f"{worst_lag[0]:.2f} s at worst", f"interval then {worst_lag[1]:.2f} s;"
-                            f" median lag {median([lag for lag, dummy in lags]):.2f} s",
-                            "<= 1 interval", verdict(all(lag <= interval + 0.02 for lag, interval in lags))))
+        previous = [p for f in case.figures for p in f["previous_poll_seconds"]]
+        rows.append(Row(f"polls, wait_sleep {case.wait_sleep:g} s, {case.tenants} tenants, every poll slowed by"
+                        f" {case.poll_latency:g} s: start - due time", f"{worst * 1000:+.0f} ms at worst",
+                        f"{len(deviations)} intervals, median {median(deviations) * 1000:+.1f} ms; the poll before took"
+                        f" {min(previous):.2f}-{max(previous):.2f} s (drift would add that)", "no drift",
+                        verdict(abs(worst) < case.poll_latency / 2)))
+    figures = [f for case in failovers for f in case.figures if f["notice_delay"] is not None]
+    if figures:
+        worst = max(figures, key=lambda f: f["notice_delay"] / f["notice_interval"])
+        late = [f for f in figures if f["notice_delay"] > f["notice_interval"] + NOTICE_TOLERANCE]
+        rows.append(Row("polls: last task finished -> the poll that notices it", f"{worst['notice_delay']:.2f} s at"
+                        f" worst", f"interval then {worst['notice_interval']:.2f} s; {len(figures)} runs, median"
+                        f" {median([f['notice_delay'] for f in figures]):.2f} s, later than one interval +"
+                        f" {NOTICE_TOLERANCE * 1000:.0f} ms: {len(late)}", "<= 1 interval", verdict(not late)))
     return rows
 
 
@@ -757,11 +782,13 @@ def role_rows(role_runs, uri_runs, precheck_seconds, task_seconds):
         modules = ", ".join(f"{name} x{count}" for name, count in sorted(runs.module_runs.items()))
         deciding = runs.module_runs.get("ocp_tenant_failover", 0) - 1
         rows.append(Row(f"role, {tenants} tenants ({precheck_seconds:g} s prechecks, {task_seconds:g} s tasks):"
-                        " whole ansible-playbook", spread(runs.walls), f"requests {counts(runs.requests)}: "
+                        " whole ansible-playbook", spread(runs.walls) + ("" if len(runs.walls) > 1 else " (1 run)"),
+                        f"requests {counts(runs.requests)}: "
                         f"{kinds_text(runs.kinds)}"))
         rows.append(Row(f"role, {tenants} tenants: module runs", modules,
-                        f"{deciding} ocp_tenant_failover run(s) only to decide what to precheck" if deciding > 0
-                        else "no module run only to decide what to precheck",
+                        (f"{deciding} ocp_tenant_failover run(s) only to decide what to precheck" if deciding > 0
+                         else "no module run only to decide what to precheck")
+                        + f"; {runs.kinds['precheck'] / tenants:g} prechecks per tenant",
                         "no deciding run", verdict(deciding <= 0)))
         rows.append(Row(f"role, {tenants} tenants: end to end / the modules' own time", f"{wall / own:.2f}x",
                         f"{wall:.2f} s / {own:.2f} s (sum of the module processes)",
@@ -838,19 +865,25 @@ def main():
                         help="how long a failover task takes on the server, scale curve")
     parser.add_argument("--scale-precheck-seconds", type=float, default=0.25,
                         help="how long one precheck takes on the server, scale curve")
-    parser.add_argument("--schedule-wait-sleep", type=float, default=1.0,
-                        help="the fixed wait_sleep of the poll schedule case (largest size, tasks twice as long)")
+    parser.add_argument("--schedule-tenants", type=int, default=100, help="tenants of the poll schedule case")
+    parser.add_argument("--schedule-wait-sleep", type=float, default=1.0, help="its fixed wait_sleep")
+    parser.add_argument("--schedule-poll-latency", type=float, default=0.5,
+                        help="seconds added to every task list answer in that case (slow polls)")
+    parser.add_argument("--schedule-task-seconds", type=float, default=5.0, help="its failover task time")
     parser.add_argument("--role-tenants", type=int, nargs="+", default=[10, 50],
                         help="tenant counts of the role and of the ansible.builtin.uri job")
     parser.add_argument("--precheck-seconds", type=float, default=2.0,
                         help="how long one precheck takes on the server, role and uri job")
     parser.add_argument("--task-seconds", type=float, default=4.0,
                         help="how long a failover task takes on the server, role and uri job")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each role figure")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the role for the first --role-tenants count")
     parser.add_argument("--startup-repeat", type=int, default=10, help="tasks of each kind per start-up playbook")
-    parser.add_argument("--startup-playbooks", type=int, default=3, help="start-up playbooks to run")
+    parser.add_argument("--startup-playbooks", type=int, default=2, help="start-up playbooks to run")
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds the simulator waits before answering each API request (a distant OCP)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="write a cProfile of every module process to DIR (slows the modules: figures only"
+                             " for finding where the time goes)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="run these figures only")
     parser.add_argument("--collections-path",
                         help="where ansible-playbook finds oceanbase.ocp (default: this checkout, whatever"
@@ -862,7 +895,7 @@ def main():
     about = machine()
     about["options"] = " ".join(
         f"--{name.replace('_', '-')} {' '.join(map(str, value)) if isinstance(value, list) else value}"
-        for name, value in vars(args).items() if name not in ("only", "collections_path", "results_dir"))
+        for name, value in vars(args).items() if name not in ("only", "collections_path", "results_dir", "profile"))
     load_before = load_average()
     started = time.monotonic()
     cases, targets, other = [], [], []
@@ -875,18 +908,25 @@ def main():
             namespace.mkdir(parents=True)
             (namespace / "ocp").symlink_to(ROOT, target_is_directory=True)
         sys.path.insert(0, collections_path)  # poll_schedule() reads the module's own schedule
-        bench = Bench(collections_path, workdir, latency=args.latency)
+        if args.profile:
+            os.makedirs(args.profile, exist_ok=True)
+        bench = Bench(collections_path, workdir, latency=args.latency,
+                      profile_dir=os.path.abspath(args.profile) if args.profile else None)
         if "scale" in args.only:
             cases += bench_precheck_curve(bench, args.sizes, args.scale_repeat, args.scale_precheck_seconds)
             cases += bench_failover_curve(bench, args.sizes, args.scale_repeat, args.scale_task_seconds,
                                           args.scale_precheck_seconds)
         if "schedule" in args.only:
+            # Slow polls on a fixed schedule: drift would show as intervals of wait_sleep + the poll's own time.
             cases.append(bench_failover_case(
-                bench, Case("failover", max(args.sizes), EVIDENCE_TENANT_ROLE, False, args.schedule_wait_sleep),
-                2, 2 * args.scale_task_seconds, args.scale_precheck_seconds))
+                bench, Case("failover", args.schedule_tenants, EVIDENCE_TENANT_ROLE, False,
+                            wait_sleep=args.schedule_wait_sleep, poll_latency=args.schedule_poll_latency),
+                1, args.schedule_task_seconds, args.scale_precheck_seconds))
         if "role" in args.only:
             for tenants in args.role_tenants:
-                role_runs[tenants] = bench_role(bench, tenants, args.precheck_seconds, args.task_seconds, args.repeat)
+                # Repeated for the first tenant count (the role's own target); the others only anchor the uri job.
+                role_runs[tenants] = bench_role(bench, tenants, args.precheck_seconds, args.task_seconds,
+                                                args.repeat if tenants == args.role_tenants[0] else 1)
         if "uri" in args.only:
             for tenants in args.role_tenants:
                 uri_runs[tenants] = bench_uri(bench, tenants, args.precheck_seconds, args.task_seconds)
