@@ -22,6 +22,7 @@ try:
 except ImportError:  # client.py reports the missing library; keep this module importable
     AuthBase = object
 
+
 def content_md5(body):
     """Upper-case hex MD5 of the exact body bytes, "" without a body (OCP's signing rule)."""
     if not body:
@@ -101,4 +102,3 @@ class OcpAccessKeyAuth(AuthBase):
         )
         request.headers["Authorization"] = "OCP-ACCESS-KEY-HMACSHA1 %s:%s" % (self.access_key_id, sign(self._secret, text))
         return request
-

@@ -79,7 +79,6 @@ SWITCHOVER_PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/%d/switchoverPreCheck
 SWITCHOVER_PATH = "/api/v2/ob/clusters/%d/tenants/switchover"
 
 
-
 def rate_limit_reset_seconds(value, now):
     """Seconds to wait according to a ``RateLimit-Reset`` header value, or None when it cannot be read.
 
@@ -93,7 +92,6 @@ def rate_limit_reset_seconds(value, now):
     if seconds > 1e9:  # an epoch time (any date after 2001), not a delay
         seconds -= now
     return max(seconds, 0.0)
-
 
 
 class OcpRetry(Retry):

@@ -26,6 +26,7 @@ TLS_HINT = "Set ca_path to the CA bundle that signed OCP's certificate, or valid
 NOT_FOUND_CODES = frozenset(["OBE21002", "COM10002"])
 REDACTED = "********"
 
+
 def one_line(text):
     """Collapse whitespace so an error message stays on one line."""
     return re.sub(r"\s+", " ", str(text)).strip()
@@ -146,8 +147,6 @@ def root_cause(exc):
     # urllib3 prefixes the connection object's repr: keep what the OS said.
     text = re.sub(r"^<[^>]*>:\s*", "", text)
     return one_line(text)[:300]
-
-
 
 
 class RunFailure(Exception):

@@ -33,6 +33,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.ocp_task import (
     describe_failure,
     failed_subtask,
     has_subtask_graph,
+    is_finished,
     normalize_task,
     normalize_tasks,
     task_timing,
@@ -54,6 +55,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
 ACTION_ATTACHED = "attached_to_running_task"
 ACTION_RETRIED = "retried_failed_task"
 ACTION_WOULD_RETRY = "would_retry_failed_task"
+# When the plan stops the run before anything is sent: the item that stopped it, and the others left unsent.
+ACTION_BLOCKED = "blocked"
+ACTION_NOT_SUBMITTED = "not_submitted"
 
 # Reads of task details and prechecks run in parallel, but not so wide that a big batch floods OCP.
 MAX_PARALLEL_READS = 16
@@ -63,7 +67,7 @@ FOLLOW_INTERVAL = 1.0
 # How long the task list is followed after OCP answered the request with a server error (5xx), at most wait_timeout.
 # Unlike a lost answer, OCP did answer, and most likely created nothing; but it may have recorded tasks before
 # failing, so look for a while rather than once, and never resubmit.
-SERVER_ERROR_FOLLOW_SECONDS = 30.0
+SERVER_ERROR_FOLLOW_SECONDS = 30
 
 
 class Operation:
@@ -160,10 +164,16 @@ class RoleChangeRun:
                     self.wait()
         except OcpApiError as error:
             raise self.failure_from(error)
-        self.warn_concurrent()
+        finally:
+            # Also when the run fails: another job's task may be why ours failed.
+            self.warn_concurrent()
         return self.changed(), self.result(), self.diff()
 
     def fail(self, message, error=None):
+        concurrent = [plan for plan in self.plans if plan.concurrent_task_ids]
+        if concurrent:
+            message += " Other jobs' %s tasks of the same tenants appeared meanwhile: %s." % (self.op.name, "; ".join(
+                "tenant %s: %s" % (self.label(plan.tenant_id), _join(plan.concurrent_task_ids)) for plan in concurrent))
         return RunFailure(message, self.result(), changed=self.submitted_anything(), error=error)
 
     def failure_from(self, error):
@@ -253,8 +263,16 @@ class RoleChangeRun:
                 for tenant_id in plan.roles:
                     if not plan.roles[tenant_id].known and tenant_id in resolved:
                         plan.roles[tenant_id] = resolved[tenant_id]
-        blockers = [problem for problem in (self.decide(plan) for plan in self.plans) if problem]
+        blockers = []
+        for plan in self.plans:
+            problem = self.decide(plan)
+            if problem:
+                plan.action = ACTION_BLOCKED
+                blockers.append(problem)
         if blockers:
+            for plan in self.plans:
+                if plan.action in (self.op.action_submitted, ACTION_RETRIED):
+                    plan.action = ACTION_NOT_SUBMITTED
             raise self.fail("Nothing was sent to OCP: %s" % " ".join(blockers))
 
     def decide(self, plan):
@@ -323,10 +341,10 @@ class RoleChangeRun:
 
     def refusal_message(self, pending, error):
         if error.status is None:
-            return ("The %s request for tenants %s never reached OCP, so nothing was submitted: %s"
-                    % (self.op.name, _join(plan.tenant_id for plan in pending), error))
-        message = ("OCP refused the %s request for tenants %s, so nothing was submitted: %s"
-                   % (self.op.name, _join(plan.tenant_id for plan in pending), error))
+            return ("The %s request for %s never reached OCP, so nothing was submitted: %s"
+                    % (self.op.name, _tenants([plan.tenant_id for plan in pending]), error))
+        message = ("OCP refused the %s request for %s, so nothing was submitted: %s"
+                   % (self.op.name, _tenants([plan.tenant_id for plan in pending]), error))
         others = self.followed()
         if others:
             message += " Tasks followed for the other tenants: %s." % describe_plans(others)
@@ -362,11 +380,11 @@ class RoleChangeRun:
                 what = "The answer to the %s request was lost (%s)" % (self.op.name, error)
             else:
                 what = "OCP answered the %s request with a server error (%s)" % (self.op.name, error)
-            message = ("%s, and in the %s seconds since OCP's task list has shown no %s task for tenants"
-                       " %s: the outcome is unknown. This run did not submit again, and must not be resubmitted by"
+            message = ("%s, and in the %g seconds since OCP's task list has shown no %s task for %s: the"
+                       " outcome is unknown. This run did not submit again, and must not be resubmitted by"
                        " hand: look in OCP for tasks named %s of cluster %s for these tenants. A rerun reads OCP's"
                        " state afresh and attaches to any task that has appeared."
-                       % (what, patience, self.op.name, _join(plan.tenant_id for plan in waiting),
+                       % (what, patience, self.op.name, _tenants([plan.tenant_id for plan in waiting]),
                           " or ".join(repr(name) for name in self.op.task_names), self.cluster_id))
             if read_error is not None:
                 message += " The last read of the task list failed: %s" % read_error
@@ -390,8 +408,8 @@ class RoleChangeRun:
             answer = self.client.retry_task(task_id)
         except OcpApiError as error:
             if not (error.response_lost or (error.status or 0) >= 500):
-                raise self.fail("OCP refused to retry task %s of tenant %s: %s" % (task_id, self.label(plan.tenant_id),
-                                                                                 error), error)
+                raise self.fail("OCP refused to retry task %s of tenant %s: %s"
+                                % (task_id, self.label(plan.tenant_id), error), error)
             answer = None
         plan.task = self.retried_task(task_id, normalize_task(answer) if isinstance(answer, dict) else None)
         if plan.task is None:
@@ -432,14 +450,36 @@ class RoleChangeRun:
                 outcome = waiter.wait([plan.task for plan in followed])
             except OcpApiError as error:
                 raise self.fail("Waiting for the %s tasks failed: %s. The tasks keep running in OCP (%s); rerun to resume"
-                                " waiting, the run attaches to them." % (self.op.name, error, describe_plans(followed)),
-                                error)
+                                " waiting, the run attaches to them." % (self.op.name, _sentence(error),
+                                                                         describe_plans(followed)), error)
             self.polls += outcome.polls
             for plan in followed:
                 plan.task = outcome.tasks[plan.task["id"]]
+            # A task first seen already finished (found late in the task list after a lost answer) never left the
+            # RUNNING list under our eyes: give it the details read_finished gives the others.
+            self.fill_details(followed)
         else:
             outcome = None
         self.confirm_and_report(followed, outcome)
+
+    def needs_detail(self, task):
+        """Whether a finished task must be read in detail: its subtasks' order is wanted (return_subtasks, or the
+        report of a FAILED task) and the task list entry it came from does not carry it."""
+        return (is_finished(task) and not has_subtask_graph(task)
+                and (self.return_subtasks or task.get("status") == TASK_FAILED))
+
+    def read_details(self, task_ids):
+        """task id -> normalised task detail, read in parallel."""
+        details = run_concurrently(self.client.get_task, task_ids, MAX_PARALLEL_READS)
+        return dict((task_id, normalize_task(detail)) for task_id, detail in zip(task_ids, details)
+                    if isinstance(detail, dict))
+
+    def fill_details(self, plans):
+        wanted = [plan.task["id"] for plan in plans if self.needs_detail(plan.task)]
+        if wanted:
+            details = self.read_details(wanted)
+            for plan in plans:
+                plan.task = details.get(plan.task["id"], plan.task)
 
     def read_finished(self, task_ids):
         """task id -> final normalised task, from one list read; a detail read only where the list lacks what is
@@ -447,13 +487,8 @@ class RoleChangeRun:
         listed = dict((task["id"], task) for task in self.list_operation_tasks(self.op.task_names))
         self.notice_concurrent(listed.values())
         found = dict((task_id, listed[task_id]) for task_id in task_ids if task_id in listed)
-        need_detail = [task_id for task_id in task_ids
-                       if task_id not in found or (not has_subtask_graph(found[task_id])
-                                                   and (self.return_subtasks or found[task_id]["status"] == TASK_FAILED))]
-        details = run_concurrently(self.client.get_task, need_detail, MAX_PARALLEL_READS)
-        for task_id, detail in zip(need_detail, details):
-            if isinstance(detail, dict):
-                found[task_id] = normalize_task(detail)
+        found.update(self.read_details([task_id for task_id in task_ids
+                                        if task_id not in found or self.needs_detail(found[task_id])]))
         return found
 
     def notice_concurrent(self, listed):
@@ -635,6 +670,16 @@ def _newest_by_tenant(tasks, tenant_ids):
 
 def _join(values):
     return ", ".join(str(value) for value in values)
+
+
+def _tenants(tenant_ids):
+    """ "tenant 1" or "tenants 1, 2", for messages."""
+    return ("tenant %s" if len(tenant_ids) == 1 else "tenants %s") % _join(tenant_ids)
+
+
+def _sentence(error):
+    """An error's one-line text without its final full stop, to go on within a sentence."""
+    return str(error).rstrip(".")
 
 
 def describe_plans(plans):

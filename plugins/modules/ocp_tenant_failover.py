@@ -62,11 +62,11 @@ options:
   retry_failed_tasks:
     description:
       - What to do with a tenant whose latest C(Failover tenant) task FAILED B(after) the role switch (the tenant is
-        primary, but a later step such as C(Create tenant service name) failed): the failover is half done.
+        primary, but a later step such as C(Create tenant service name) failed); the failover is half done.
       - When V(false), the module fails before sending anything, naming the task, its failed subtask and this
         option.
       - When V(true), the module retries that task in OCP (C(POST /api/v2/tasks/instances/{id}/retry)) and waits
-        for it: RV(tenants[].action=retried_failed_task). Nothing is sent in check mode
+        for it, with RV(tenants[].action=retried_failed_task). Nothing is sent in check mode
         (RV(tenants[].action=would_retry_failed_task)).
       - A tenant that is still a standby after a FAILED failover task is simply submitted again
         (RV(tenants[].action=failed_over)), and RV(tenants[].earlier_failed_task_id) names the earlier task.
@@ -87,9 +87,9 @@ notes:
     with a running C(Failover tenant) task are attached to, never submitted twice.
   - B(Where roles come from) (RV(tenants[].role_source)). OCP documents no tenant-level role field. The module
     uses, in this order, the C(tenantRole) field of the tenant when OCP sends it (V(tenant)); else the tenant's
-    B(latest) role-changing task (V(tasks)): a successful C(Failover tenant) task makes it primary, a successful
+    B(latest) role-changing task (V(tasks)); a successful C(Failover tenant) task makes it primary, a successful
     switchover task submitted for it makes it a standby again (a tenant failed over long ago may have been
-    switched back since); else the failover precheck (V(precheck)): OCP's error C(OBE26013) says the tenant is not
+    switched back since); else the failover precheck (V(precheck)), where OCP's error C(OBE26013) says the tenant is not
     a standby. See docs/ocp-api.md in the collection.
   - B(Lost answers.) The failover request is sent once and never again in the same run. When its answer is lost
     (read timeout, connection dropped, an unreadable success answer) or OCP answers with a server error, the
@@ -209,6 +209,9 @@ tenants:
           failover task that was already running, V(already_primary) when there was nothing to do,
           V(retried_failed_task) when it retried a half-done failover task (O(retry_failed_tasks=true)).
         - In check mode, V(would_fail_over) or V(would_retry_failed_task) instead.
+        - When the module fails before sending anything because of a tenant's state (a half-done failover without
+          O(retry_failed_tasks), a running task of another operation), that tenant is V(blocked) and the tenants
+          that would have been submitted are V(not_submitted).
       type: str
       returned: always
       sample: failed_over
@@ -246,7 +249,7 @@ tenants:
       sample: tasks
     concurrent_task_ids:
       description:
-        - Other C(Failover tenant) tasks of the tenant that appeared while this run followed its own: another job
+        - Other C(Failover tenant) tasks of the tenant that appeared while this run followed its own. Another job
           submitted a failover of the same tenant at the same time. Empty normally; a warning names them.
       type: list
       elements: int
@@ -254,8 +257,8 @@ tenants:
       sample: []
     earlier_failed_task_id:
       description:
-        - The tenant's FAILED failover task found before this run: resubmitted over (tenant still a standby) or
-          retried (half done). Null when there was none.
+        - The tenant's FAILED failover task found before this run, which this run submitted over (the tenant was
+          still a standby) or retried (half done). Null when there was none.
       type: int
       returned: always
       sample: 12022201
@@ -293,7 +296,7 @@ tasks:
   description:
     - The OCP tasks of this run (submitted or attached to), one per tenant that has one, in the order of
       O(tenants). Keys are snake_case versions of OCP's TaskInstance fields, in one shape whatever shape OCP sent
-      (flat, or with nested cluster and tenant objects): C(cluster_id), C(cluster_name), C(tenant_id),
+      (flat, or with nested cluster and tenant objects), namely C(cluster_id), C(cluster_name), C(tenant_id),
       C(tenant_name), C(creator) (a name).
     - Subtasks are in execution order (the upstream/downstream graph, ties by series ID); left out when
       O(return_subtasks=false).

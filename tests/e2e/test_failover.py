@@ -227,7 +227,7 @@ def test_a_refusal_is_reported_and_nothing_is_followed(run_playbook, simulator):
     run = run_playbook([failover("refused", [OHAYO], wait_timeout=SHORT_WAIT)])
     assert run.rc != 0
     message = run.task("refused")["msg"]
-    assert "OCP refused the failover request for tenants %d, so nothing was submitted" % OHAYO in message
+    assert "OCP refused the failover request for tenant %d, so nothing was submitted" % OHAYO in message
     assert "HTTP 409" in message
     assert len(failover_posts(simulator)) == 1
 
@@ -402,8 +402,8 @@ def batch_scenario(scenario):
 
 
 @pytest.mark.parametrize("return_subtasks", [True, False])
-def test_a_batch_of_tenants_is_one_post_and_one_polling_loop(batch_scenario, run_playbook, simulator, api_shape,
-                                                            return_subtasks):
+def test_a_batch_of_tenants_is_one_post_and_one_polling_loop(
+        batch_scenario, run_playbook, simulator, api_shape, return_subtasks):
     tenant_ids = [BATCH_FIRST_ID + (index * 7) % BATCH_SIZE for index in range(BATCH_SIZE)]
     run = run_playbook([failover("batch", [{"tenant_id": tid, "service_name": "SVC_%d" % tid} for tid in tenant_ids],
                                  return_subtasks=return_subtasks)])

@@ -46,8 +46,12 @@ def test_task_list_and_detail_are_nested_by_default(api):
 
 def test_nested_task_gets_finish_time_when_done(api):
     task_id = api.failover(STANDBY_CLUSTER, OHAYO_2).json()["data"]["contents"][0]["id"]
-    task = wait_until(lambda: (lambda t: t if t["status"] == "SUCCESSFUL" else None)(api.task(task_id)),
-                      message="the failover to succeed")
+
+    def finished():
+        task = api.task(task_id)
+        return task if task["status"] == "SUCCESSFUL" else None
+
+    task = wait_until(finished, message="the failover to succeed")
     assert set(task) == NESTED_KEYS | {"finishTime"}
 
 

@@ -191,7 +191,10 @@ def test_switchover_task_logs_name_both_tenants(api):
 def test_switchover_task_is_listed_under_the_primary_only(api):
     # ASSUMED: a task has one tenantId; the switchover's is the primary's.
     task = api.data("POST", SWITCHOVER % (PRIMARY_CLUSTER, BILLING), json=pair(BILLING, BILLING_2))
-    ids = lambda **params: [entry["id"] for entry in api.data("GET", "/api/v2/tasks/instances", params=params)["contents"]]  # noqa: E731
+
+    def ids(**params):
+        return [entry["id"] for entry in api.data("GET", "/api/v2/tasks/instances", params=params)["contents"]]
+
     assert ids(tenantId=BILLING) == [task["id"]]
     assert ids(tenantId=BILLING_2) == []
     assert ids(clusterId=PRIMARY_CLUSTER) == [task["id"]]

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -15,7 +14,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils import common
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
-from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError, RunFailure
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     OCP_MUTUALLY_EXCLUSIVE,
     OCP_REQUIRED_ONE_OF,
@@ -26,6 +25,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     run_module,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import FakeOcp, install_client
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_exit import ModuleExit, capture_module_exits
 
 BASIC = {"api_url": "https://ocp.example.com:8080", "username": "admin", "password": "Adm1n-Secret!"}
@@ -228,10 +228,11 @@ def test_secrets_stay_censored_when_option_validation_itself_breaks(monkeypatch)
     assert {"Adm1n-Secret!", "Url-Secret-9"} <= censored[1]
 
 
-# --- run_concurrently ---------------------------------------------------------------------------------------
+# --- run_concurrently (no sleeping: barriers and events decide who runs when) --------------------------------
 
 
 def test_run_concurrently_keeps_input_order_and_bounds_concurrency():
+    together = threading.Barrier(5, timeout=10)  # breaks (and fails the test) unless five calls run at once
     running = {"now": 0, "peak": 0}
     lock = threading.Lock()
 
@@ -239,7 +240,7 @@ def test_run_concurrently_keeps_input_order_and_bounds_concurrency():
         with lock:
             running["now"] += 1
             running["peak"] = max(running["peak"], running["now"])
-        time.sleep(0.05 * (10 - item % 10))  # later items finish first
+        together.wait()
         with lock:
             running["now"] -= 1
         return item * 10
@@ -248,17 +249,21 @@ def test_run_concurrently_keeps_input_order_and_bounds_concurrency():
     assert running["peak"] == 5
 
 
-def test_run_concurrently_runs_together():
-    started = time.monotonic()
-    run_concurrently(lambda item: time.sleep(0.3), range(30), max_workers=50)
-    assert time.monotonic() - started < 1.5
+def test_run_concurrently_runs_every_call_together_when_allowed():
+    together = threading.Barrier(30, timeout=10)
+    assert run_concurrently(lambda item: together.wait() is not None, range(30), max_workers=50) == [True] * 30
 
 
 def test_run_concurrently_reraises_the_first_failure_in_input_order():
+    seven_failed = threading.Event()
+
     def work(item):
-        if item in (3, 7):
-            time.sleep(0.2 if item == 3 else 0)
-            raise ValueError("item %d" % item)
+        if item == 3:
+            assert seven_failed.wait(timeout=10)
+            raise ValueError("item 3")
+        if item == 7:
+            seven_failed.set()
+            raise ValueError("item 7")
         return item
 
     with pytest.raises(ValueError, match="item 3"):
@@ -268,20 +273,34 @@ def test_run_concurrently_reraises_the_first_failure_in_input_order():
 def test_run_concurrently_edge_cases():
     assert run_concurrently(lambda item: item, [], max_workers=5) == []
     assert run_concurrently(lambda item: item + 1, [1, 2], max_workers=1) == [2, 3]
+    assert run_concurrently(lambda item: item + 1, (1, 2), max_workers=0) == [2, 3]
 
 
-# --- run_module ---------------------------------------------------------------------------------------------
+# --- run_module: the one error policy -----------------------------------------------------------------------
 
 
-def test_run_module_exits_with_changed_and_result():
-    module = new_module(BASIC)
+@pytest.fixture
+def ocp(monkeypatch):
+    """The client run_module builds: a FakeOcp (nothing leaves the test)."""
+    return install_client(monkeypatch, FakeOcp())
+
+
+def test_run_module_exits_with_changed_and_result(ocp):
+    seen = []
+
+    def run(module, client):
+        seen.append(client)
+        return True, {"answer": 42}, {"before": {}, "after": {"x": 1}}
+
     with pytest.raises(ModuleExit) as caught:
-        run_module(module, lambda module, client: (True, {"answer": 42}, {"before": {}, "after": {"x": 1}}))
+        run_module(new_module(BASIC), run, pool_size=80)
     assert not caught.value.failed
     assert caught.value.result == {"changed": True, "answer": 42}
+    assert seen == [ocp] and ocp.closed
+    assert ocp.client_kwargs["pool_size"] == 80 and ocp.client_kwargs["password"] == BASIC["password"]
 
 
-def test_run_module_returns_the_diff_in_diff_mode():
+def test_run_module_returns_the_diff_in_diff_mode(ocp):
     with patch_module_args(dict(BASIC, _ansible_diff=True)):
         module = AnsibleModule(**ocp_module_kwargs({}))
     with pytest.raises(ModuleExit) as caught:
@@ -289,7 +308,7 @@ def test_run_module_returns_the_diff_in_diff_mode():
     assert caught.value.result == {"changed": False, "diff": {"before": "a", "after": "b"}}
 
 
-def test_run_module_turns_ocp_errors_into_one_line_failures():
+def test_run_module_turns_ocp_errors_into_one_line_failures(ocp):
     error = OcpApiError("POST", "/api/v2/x", "wrong user or password", status=401, code="IAM10004",
                         trace_id="abc", hint="Check username/password (or OCP_USERNAME/OCP_PASSWORD).")
 
@@ -299,6 +318,32 @@ def test_run_module_turns_ocp_errors_into_one_line_failures():
     with pytest.raises(ModuleExit) as caught:
         run_module(new_module(BASIC), run)
     assert caught.value.failed
-    assert caught.value.result["msg"] == str(error)
-    assert caught.value.result["error"] == {"status": 401, "code": "IAM10004", "message": "wrong user or password",
-                                            "trace_id": "abc", "method": "POST", "path": "/api/v2/x"}
+    assert caught.value.result == {
+        "msg": str(error),
+        "error": {"status": 401, "code": "IAM10004", "message": "wrong user or password", "trace_id": "abc",
+                  "method": "POST", "path": "/api/v2/x"}}
+    assert ocp.closed
+
+
+def test_run_module_fails_a_run_failure_with_its_result(ocp):
+    error = OcpApiError("POST", "/api/v2/x", "refused", status=409, code="OBE21005")
+
+    def run(module, client):
+        raise RunFailure("OCP refused it.", {"tenants": [{"tenant_id": 1}], "tasks": [], "polls": 0}, changed=False,
+                         error=error)
+
+    with pytest.raises(ModuleExit) as caught:
+        run_module(new_module(BASIC), run)
+    assert caught.value.failed
+    assert caught.value.result == {"msg": "OCP refused it.", "changed": False, "tenants": [{"tenant_id": 1}],
+                                   "tasks": [], "polls": 0, "error": error.to_dict()}
+    assert ocp.closed
+
+
+def test_run_module_fails_a_run_failure_without_an_ocp_error(ocp):
+    def run(module, client):
+        raise RunFailure("Timed out.", {"tenants": []}, changed=True)
+
+    with pytest.raises(ModuleExit) as caught:
+        run_module(new_module(BASIC), run)
+    assert caught.value.result == {"msg": "Timed out.", "changed": True, "tenants": []}

@@ -1,41 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, oceanbase.ocp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of module_utils/failover.py: input checks, classification, request body, lost-response reconciliation."""
+"""Unit tests of module_utils/failover.py: the failover operation (input checks, its request, its roles, the
+precheck as the evidence of last resort)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import (
-    ACTION_ALREADY_PRIMARY,
-    ACTION_ATTACHED,
-    ACTION_FAILED_OVER,
-    ACTION_WOULD_FAIL_OVER,
-    FAILOVER_TASK_NAME,
-    TENANT_ROLE_FIELD,
-    changed_by,
-    failover_body,
-    failover_items,
-    new_failover_tasks,
-    plan_tenants,
-    reconcile_lost_submission,
-    reported_role,
-    tasks_by_tenant,
-    tenant_role,
-    validate_request,
-)
-
-
-def tenant(tenant_id, role="STANDBY", name=None):
-    detail = {"id": tenant_id, "name": name or "t%d" % tenant_id, "clusterId": 1, "status": "NORMAL"}
-    if role is not None:
-        detail[TENANT_ROLE_FIELD] = role
-    return detail
-
-
-def task(task_id, tenant_id, status="RUNNING", name=FAILOVER_TASK_NAME):
-    return {"id": task_id, "name": name, "tenantId": tenant_id, "clusterId": 1, "status": status}
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER, failover_items, validate_request
+from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import Plan
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import SOURCE_PRECHECK, RoleEvidence
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import CLUSTER_ID, FakeOcp, api_error
 
 
 def requested(*tenant_ids, **service_names):
@@ -46,142 +23,121 @@ class TestValidateRequest:
     def test_valid(self):
         assert validate_request(1, requested(1001, 1002), 1800, None) == []
         assert validate_request(1, requested(1001), 1, 0.2) == []
+        assert validate_request(None, requested(1001), 1800, None) == []  # AnsibleModule requires it already
 
-    def test_empty_list(self):
-        assert validate_request(1, [], 1800, None) == ["tenants must list at least one tenant to fail over"]
-        assert validate_request(1, None, 1800, None) == ["tenants must list at least one tenant to fail over"]
+    def test_an_empty_list(self):
+        for tenants in ([], None):
+            assert validate_request(1, tenants, 1800, None) == ["tenants must list at least one tenant to fail over"]
 
-    def test_duplicates_are_named(self):
-        problems = validate_request(1, requested(1001, 1002, 1001, 1003, 1002), 1800, None)
-        assert problems == ["tenants lists tenant_id 1001, 1002 more than once: list each tenant once"]
+    def test_duplicates_are_named_once_each(self):
+        assert validate_request(1, requested(1001, 1002, 1001, 1003, 1002, 1001), 1800, None) == [
+            "tenants lists tenant_id 1001, 1002 more than once: list each once"]
 
-    @pytest.mark.parametrize("timeout", [0, -5])
-    def test_timeout_must_be_positive(self, timeout):
-        assert validate_request(1, requested(1001), timeout, None) == [
-            "wait_timeout must be a positive number of seconds, got %s" % timeout]
+    @pytest.mark.parametrize("tenant_id", [0, -4, True])
+    def test_tenant_ids_must_be_positive_integers(self, tenant_id):
+        assert validate_request(1, requested(5, tenant_id), 1800, None) == [
+            "tenant_id must be a positive integer ID, got %s" % tenant_id]
 
-    @pytest.mark.parametrize("sleep", [0, -0.5])
-    def test_sleep_must_be_positive(self, sleep):
-        assert validate_request(1, requested(1001), 10, sleep) == [
-            "wait_sleep must be a positive number of seconds, got %s" % sleep]
+    @pytest.mark.parametrize("cluster_id", [0, -1, False])
+    def test_the_cluster_id_must_be_a_positive_integer(self, cluster_id):
+        assert validate_request(cluster_id, requested(5), 1800, None) == [
+            "cluster_id must be a positive integer ID, got %s" % cluster_id]
 
-    def test_ids_must_be_positive(self):
-        problems = validate_request(0, requested(-3), 10, None)
-        assert problems == ["cluster_id must be a positive integer ID, got 0",
-                            "tenant_id must be a positive integer ID, got -3"]
-
-    def test_a_boolean_is_not_an_id(self):
-        # YAML `tenant_id: true` reaches the module as True, which Python counts as the int 1.
-        assert validate_request(True, requested(True), 10, None) == [
-            "cluster_id must be a positive integer ID, got True", "tenant_id must be a positive integer ID, got True"]
-
-    @pytest.mark.parametrize("value", [float("nan"), float("inf")])
-    def test_durations_must_be_finite(self, value):
-        assert validate_request(1, requested(1001), 10, value) == [
+    @pytest.mark.parametrize("value", [0, -5, float("nan"), float("inf"), True])
+    def test_durations_must_be_positive_and_finite(self, value):
+        assert validate_request(1, requested(5), value, None) == [
+            "wait_timeout must be a positive number of seconds, got %s" % value]
+        assert validate_request(1, requested(5), 1800, value) == [
             "wait_sleep must be a positive number of seconds, got %s" % value]
 
-    def test_every_problem_is_reported_at_once(self):
-        assert len(validate_request(1, requested(5, 5), -1, -1)) == 3
-
-
-class TestRole:
-    def test_reported_role(self):
-        assert reported_role(tenant(1, "PRIMARY")) == "PRIMARY"
-        assert reported_role(tenant(1, "standby")) == "STANDBY"
-        assert reported_role(tenant(1, None)) is None
-        assert reported_role(tenant(1, "")) is None
-        assert reported_role(None) is None
-
-    def test_reported_role_wins_over_the_task_history(self):
-        assert tenant_role(tenant(1, "STANDBY"), [task(9, 1, "SUCCESSFUL")]) == ("STANDBY", "tenant")
-
-    def test_without_role_a_successful_failover_means_primary(self):
-        assert tenant_role(tenant(1, None), [task(9, 1, "FAILED"), task(10, 1, "SUCCESSFUL")]) == ("PRIMARY", "tasks")
-
-    def test_without_role_and_without_success_it_is_a_standby(self):
-        assert tenant_role(tenant(1, None), [task(9, 1, "FAILED")]) == ("STANDBY", "tasks")
-        assert tenant_role(tenant(1, None), []) == ("STANDBY", "tasks")
-
-
-class TestPlanTenants:
-    def test_classification_in_the_order_asked(self):
-        details = {1: tenant(1), 2: tenant(2, "PRIMARY"), 3: tenant(3)}
-        tasks = [task(30, 3, "RUNNING")]
-        plans = plan_tenants(requested(3, 1, 2, s1="SVC_1"), details, tasks)
-        assert [(p.tenant_id, p.action) for p in plans] == [
-            (3, ACTION_ATTACHED), (1, ACTION_FAILED_OVER), (2, ACTION_ALREADY_PRIMARY)]
-        assert plans[0].task["id"] == 30
-        assert plans[1].task is None and plans[1].service_name == "SVC_1" and plans[1].name == "t1"
-        assert [p.role_before for p in plans] == ["STANDBY", "STANDBY", "PRIMARY"]
-
-    def test_a_running_task_is_attached_even_if_the_role_already_flipped(self):
-        plans = plan_tenants(requested(1), {1: tenant(1, "PRIMARY")}, [task(10, 1, "RUNNING")])
-        assert plans[0].action == ACTION_ATTACHED
-
-    def test_the_newest_running_task_is_attached(self):
-        plans = plan_tenants(requested(1), {1: tenant(1)}, [task(12, 1), task(10, 1), task(11, 1, "FAILED")])
-        assert plans[0].task["id"] == 12
-
-    def test_missing_role_falls_back_to_the_task_list(self):
-        details = {1: tenant(1, None), 2: tenant(2, None), 3: tenant(3, None)}
-        tasks = [task(10, 1, "SUCCESSFUL"), task(20, 2, "FAILED")]
-        plans = plan_tenants(requested(1, 2, 3), details, tasks)
-        assert [(p.action, p.role_before, p.role_source) for p in plans] == [
-            (ACTION_ALREADY_PRIMARY, "PRIMARY", "tasks"),
-            (ACTION_FAILED_OVER, "STANDBY", "tasks"),
-            (ACTION_FAILED_OVER, "STANDBY", "tasks"),
+    def test_every_problem_at_once(self):
+        problems = validate_request(0, requested(7, 7, -1), 0, -1.0)
+        assert problems == [
+            "cluster_id must be a positive integer ID, got 0",
+            "tenant_id must be a positive integer ID, got -1",
+            "tenants lists tenant_id 7 more than once: list each once",
+            "wait_timeout must be a positive number of seconds, got 0",
+            "wait_sleep must be a positive number of seconds, got -1.0",
         ]
 
-    def test_tasks_of_other_tenants_and_other_names_are_ignored(self):
-        tasks = [task(10, 2, "RUNNING"), task(11, 1, "RUNNING", name="Switchover tenant"),
-                 task(12, 1, "SUCCESSFUL", name="Create standby tenant")]
-        plans = plan_tenants(requested(1), {1: tenant(1, None)}, tasks)
-        assert (plans[0].action, plans[0].task) == (ACTION_FAILED_OVER, None)
 
-    def test_a_failed_earlier_task_does_not_block_a_standby(self):
-        plans = plan_tenants(requested(1), {1: tenant(1)}, [task(10, 1, "FAILED")])
-        assert plans[0].action == ACTION_FAILED_OVER
+class TestRequest:
+    def test_the_documented_items_service_name_only_when_given(self):
+        assert failover_items(requested(1, 2, 3, s1="SERVICE_A", s3="")) == [
+            {"tenantId": 1, "serviceName": "SERVICE_A"}, {"tenantId": 2}, {"tenantId": 3}]
 
+    def test_submit_sends_one_batch_and_returns_ocps_tasks(self):
+        ocp = FakeOcp()
+        ocp.add_tenant(1)
+        ocp.add_tenant(2)
+        answer = FAILOVER.submit(ocp, CLUSTER_ID, requested(1, 2, s2="SERVICE_B"))
+        assert ocp.submissions() == [[{"tenantId": 1}, {"tenantId": 2, "serviceName": "SERVICE_B"}]]
+        assert [(task["tenantId"], task["status"]) for task in answer] == [(1, "RUNNING"), (2, "RUNNING")]
 
-class TestRequestBody:
-    def test_documented_body_service_name_only_when_given(self):
-        plans = plan_tenants(requested(1, 2, 3, s1="SERVICE_A", s3=""), {1: tenant(1), 2: tenant(2), 3: tenant(3)}, [])
-        assert failover_body(failover_items(plans)) == {"failoverTenantItemList": [
-            {"tenantId": 1, "serviceName": "SERVICE_A"},
-            {"tenantId": 2},
-            {"tenantId": 3},
-        ]}
+    def test_the_operation(self):
+        assert FAILOVER.target_roles({"tenant_id": 5, "service_name": None}) == {5: "PRIMARY"}
+        assert FAILOVER.task_names == ("Failover tenant",)
+        assert (FAILOVER.name, FAILOVER.result_key) == ("failover", "tenants")
+        assert (FAILOVER.action_submitted, FAILOVER.action_would_submit, FAILOVER.action_done) == (
+            "failed_over", "would_fail_over", "already_primary")
 
-
-class TestLostResponse:
-    def test_only_new_failover_tasks_of_pending_tenants_count(self):
-        before = {10, 20}
-        listed = [task(10, 1, "RUNNING"), task(20, 2, "FAILED"), task(21, 2), task(22, 3),
-                  task(23, 1, name="Switchover tenant"), task(24, 9)]
-        created = new_failover_tasks([1, 2, 3], listed, before)
-        assert {tenant_id: t["id"] for tenant_id, t in created.items()} == {2: 21, 3: 22}
-
-    def test_newest_task_wins(self):
-        created = tasks_by_tenant([1], [task(31, 1), task(30, 1)])
-        assert created[1]["id"] == 31
-
-    def test_reconcile(self):
-        created = {1: task(21, 1)}
-        details = {2: tenant(2, "STANDBY"), 3: tenant(3, "PRIMARY"), 4: tenant(4, None)}
-        found, now_primary, to_resubmit = reconcile_lost_submission([1, 2, 3, 4], created, details)
-        assert list(found) == [1]
-        assert now_primary == [3]
-        # provably untouched: no new task and a role other than PRIMARY (or none reported)
-        assert to_resubmit == [2, 4]
-
-    def test_nothing_to_resubmit_when_every_task_showed_up(self):
-        created = {1: task(21, 1), 2: task(22, 2)}
-        assert reconcile_lost_submission([1, 2], created, {}) == (created, [], [])
+    def test_a_result_entry(self):
+        plan = Plan({"tenant_id": 5, "service_name": "SVC"}, {5: RoleEvidence("STANDBY", SOURCE_PRECHECK)})
+        assert FAILOVER.entry(plan, {5: "PRIMARY"}, lambda tenant_id: "tenant_%d" % tenant_id) == {
+            "tenant_id": 5, "name": "tenant_5", "service_name": "SVC", "role_before": "STANDBY",
+            "role_after": "PRIMARY"}
 
 
-def test_changed_by():
-    assert changed_by([ACTION_ALREADY_PRIMARY, ACTION_FAILED_OVER])
-    assert changed_by([ACTION_WOULD_FAIL_OVER])
-    assert changed_by([ACTION_ATTACHED])
-    assert not changed_by([ACTION_ALREADY_PRIMARY, ACTION_ALREADY_PRIMARY])
-    assert not changed_by([])
+class TestResolveUnknownRoles:
+    """The failover precheck decides roles nothing else did: read-only, one precheck per tenant."""
+
+    def ocp(self, **options):
+        ocp = FakeOcp(**options)
+        ocp.add_tenant(1, role="STANDBY")
+        ocp.add_tenant(2, role="PRIMARY", name="ohayo_2")
+        return ocp
+
+    @pytest.mark.parametrize("as_error", [False, True], ids=["check-result", "error-answer"])
+    def test_obe26013_in_either_form_means_not_a_standby(self, as_error):
+        ocp = self.ocp(precheck_role_error=as_error)
+        resolved = FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, [1, 2])
+        assert dict((tenant_id, (evidence.role, evidence.source)) for tenant_id, evidence in resolved.items()) == {
+            1: ("STANDBY", "precheck"), 2: ("PRIMARY", "precheck")}
+        assert sorted(call.args for call in ocp.calls_to("failover_precheck")) == [(CLUSTER_ID, 1), (CLUSTER_ID, 2)]
+        assert ocp.writes() == []
+
+    def test_the_role_named_in_the_message_is_taken(self):
+        ocp = self.ocp()
+        ocp.script("failover_precheck", OcpApiError("POST", "/x", "the tenant's role is STANDBY", status=400,
+                                                    code="OBE26013"))
+        assert FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, [2])[2].role == "STANDBY"
+
+    def test_other_errors_end_the_run(self):
+        ocp = self.ocp()
+        ocp.script("failover_precheck", api_error(403, "IAM11000", "no permission"))
+        with pytest.raises(OcpApiError) as raised:
+            FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, [1])
+        assert raised.value.code == "IAM11000"
+
+    def test_per_tenant_answers(self):
+        ocp = self.ocp()
+        ocp.precheck_answers[1] = {"valid": False, "checkResults": [
+            {"errorCode": "OBE26013", "errorMessage": "the tenant's role is PRIMARY", "warning": False}]}
+        ocp.precheck_answers[2] = api_error(404, "OBE21002", "Tenant 2 not found in cluster.", method="POST")
+        assert FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, [1])[1].role == "PRIMARY"
+        with pytest.raises(OcpApiError) as raised:
+            FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, [1, 2])
+        assert raised.value.code == "OBE21002"
+
+    def test_nothing_to_resolve(self):
+        ocp = self.ocp()
+        assert FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, []) == {}
+        assert ocp.calls == []
+
+    def test_many_tenants_keep_their_ids(self):
+        ocp = FakeOcp()
+        for tenant_id in range(1, 61):
+            ocp.add_tenant(tenant_id, role="PRIMARY" if tenant_id % 3 == 0 else "STANDBY")
+        resolved = FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, list(range(1, 61)))
+        assert [resolved[tenant_id].role for tenant_id in range(1, 61)] == [
+            "PRIMARY" if tenant_id % 3 == 0 else "STANDBY" for tenant_id in range(1, 61)]
