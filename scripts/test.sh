@@ -2,8 +2,9 @@
 # Runs every test and quality gate of oceanbase.ocp: `make test` and CI (.ci/run) both call this.
 #
 # Gates: ansible-galaxy build + install of the artifact, ansible-test sanity (no ignore files), ansible-test
-# units, ansible-doc of every module, ansible-lint (production profile), antsibull-changelog lint, and pytest
-# (unit, simulator and end-to-end tests; the end-to-end tests run the collection installed from the artifact).
+# units, ansible-doc of every plugin (modules, the inventory plugin), ansible-lint (production profile),
+# antsibull-changelog lint, and pytest (unit, simulator and end-to-end tests; the end-to-end tests run the
+# collection installed from the artifact).
 # Every gate runs even when an earlier one fails; the script exits non-zero if any failed.
 # The EDA tests run the real ansible-rulebook, which needs a Java 17 runtime: the machine's (JAVA_HOME, or java on
 # PATH), else openjdk-17-jre-headless installed with apt-get; failing both, they skip and one line here says why.
@@ -145,19 +146,25 @@ compile_other_pythons() {
 gate "ansible-test sanity --test compile (other Pythons)" compile_other_pythons
 gate "ansible-test units" bash -c "cd '$COLLECTION' && ansible-test units --python '$PYVER' --color no"
 
-ansible_doc_all() {
-    local module rc=0 modules
-    modules=$(find "$COLLECTION/plugins/modules" -name '*.py' ! -name '__init__.py' -printf '%f\n' | sed 's|\.py$||' | sort)
-    [ -n "$modules" ] || { echo "no modules found"; return 1; }
-    for module in $modules; do
-        echo "ansible-doc oceanbase.ocp.$module"
-        ANSIBLE_COLLECTIONS_PATH="$INSTALLED" ansible-doc "oceanbase.ocp.$module" >"$WORK/doc-$module.txt" 2>&1 ||
-            { cat "$WORK/doc-$module.txt"; rc=1; }
-        grep -q "WARNING" "$WORK/doc-$module.txt" && { cat "$WORK/doc-$module.txt"; rc=1; }
+ansible_doc_all() {  # ansible-doc of every plugin, by type (plugins/<dir> -> ansible-doc -t <type>); a WARNING fails
+    local dir type plugin rc=0 plugins found=0
+    for dir in modules:module inventory:inventory lookup:lookup filter:filter; do
+        type=${dir#*:}
+        dir=${dir%%:*}
+        [ -d "$COLLECTION/plugins/$dir" ] || continue
+        plugins=$(find "$COLLECTION/plugins/$dir" -name '*.py' ! -name '__init__.py' -printf '%f\n' | sed 's|\.py$||' | sort)
+        for plugin in $plugins; do
+            found=1
+            echo "ansible-doc -t $type oceanbase.ocp.$plugin"
+            ANSIBLE_COLLECTIONS_PATH="$INSTALLED" ansible-doc -t "$type" "oceanbase.ocp.$plugin" >"$WORK/doc-$type-$plugin.txt" 2>&1 ||
+                { cat "$WORK/doc-$type-$plugin.txt"; rc=1; }
+            grep -q "WARNING" "$WORK/doc-$type-$plugin.txt" && { cat "$WORK/doc-$type-$plugin.txt"; rc=1; }
+        done
     done
+    [ "$found" = 1 ] || { echo "no plugins found"; return 1; }
     return $rc
 }
-gate "ansible-doc of every module" ansible_doc_all
+gate "ansible-doc of every plugin (modules, inventory)" ansible_doc_all
 gate "ansible-lint (production profile)" bash -c "cd '$COLLECTION' && ansible-lint --profile production"
 gate "antsibull-changelog lint" bash -c "cd '$COLLECTION' && antsibull-changelog lint"
 run_pytest() {  # the end-to-end tests run the collection installed from the artifact

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 class ModuleDocFragment:
     # The OCP connection options shared by every module (plugins/module_utils/common.py ocp_argument_spec()).
+    # PLUGINS (oceanbase.ocp.connection.plugins) below documents the same options for plugins that run on the
+    # controller (the inventory plugin), where the environment fallbacks are env: entries. Keep both in step.
     DOCUMENTATION = r"""
 options:
   api_url:
@@ -70,4 +72,73 @@ attributes:
     support: full
     membership:
       - oceanbase.ocp.ocp
+"""
+
+    # The same connection options for controller-side plugins (inventory), with their OCP_* environment entries.
+    PLUGINS = r"""
+options:
+  api_url:
+    description:
+      - Base URL of the OCP server, with its scheme and port and without C(/api/v2), for example
+        C(https://ocp.example.com:8080).
+      - Required, here or in the environment.
+    type: str
+    env:
+      - name: OCP_API_URL
+  username:
+    description:
+      - OCP user for HTTP Basic authentication. Requires O(password).
+      - Mutually exclusive with O(access_key_id) and O(access_key_secret); one of O(username) or
+        O(access_key_id) is required.
+    type: str
+    env:
+      - name: OCP_USERNAME
+  password:
+    description:
+      - Password of O(username).
+    type: str
+    env:
+      - name: OCP_PASSWORD
+  access_key_id:
+    description:
+      - AccessKey ID for OCP's AK/SK authentication (C(OCP-ACCESS-KEY-HMACSHA1) request signing), which OCP
+        recommends for automation. Requires O(access_key_secret).
+      - Each request is signed with a fresh C(Date) header, which OCP accepts only within 15 minutes of its own
+        clock, so keep this host's clock in sync.
+    type: str
+    env:
+      - name: OCP_ACCESS_KEY_ID
+  access_key_secret:
+    description:
+      - AccessKey secret of O(access_key_id). It signs requests and is never sent.
+    type: str
+    env:
+      - name: OCP_ACCESS_KEY_SECRET
+  validate_certs:
+    description:
+      - Whether to verify OCP's TLS certificate. Set to V(false) only for a test OCP with a self-signed
+        certificate; prefer O(ca_path).
+    type: bool
+    default: true
+    env:
+      - name: OCP_VALIDATE_CERTS
+  ca_path:
+    description:
+      - PEM file of the CA certificates that verify OCP's TLS certificate, instead of the system's.
+    type: path
+    env:
+      - name: OCP_CA_PATH
+  request_timeout:
+    description:
+      - Seconds to wait for OCP to accept a connection and then for each answer.
+    type: float
+    default: 30
+    env:
+      - name: OCP_REQUEST_TIMEOUT
+notes:
+  - An environment variable set to the empty string counts as unset, as AWX credentials inject every variable of
+    their type.
+  - Reads are retried with exponential backoff on connection errors and HTTP 429, 500, 502, 503 and 504,
+    honouring C(Retry-After) and C(RateLimit-Reset).
+  - Every request carries an C(x-ocp-origin) header with the value C(ansible-oceanbase-ocp).
 """

@@ -6,12 +6,15 @@
 One ``requests.Session`` per retry policy (keep-alive, a connection pool sized for the caller's concurrency),
 Basic or AK/SK authentication (the signing is in auth.py), parsing of OCP's response envelope into data or the
 one error type, :class:`OcpApiError` (errors.py), whose text is one actionable line. Every OCP API path the
-collection uses is in this file.
+collection uses is in this file. The API facts behind it, confirmed or assumed, are in docs/ocp-api.md.
 """
 
 from __future__ import absolute_import, division, print_function
 
+import calendar
+import email.utils
 import json
+import re
 import time
 import traceback
 
@@ -43,12 +46,17 @@ else:
 from ansible_collections.oceanbase.ocp.plugins.module_utils.auth import OcpAccessKeyAuth
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     ACCESS_KEY_AUTH_HINT,
+    ACCESS_KEY_PREFIX_HINT,
+    ACCESS_KEY_PROXY_HINT,
     API_URL_HINT,
     BASIC_AUTH_HINT,
+    NOT_FOUND_HINTS,
+    NOT_FOUND_PATH,
     REDACTED,
     OcpApiError,
     html_title,
     http_hint,
+    not_found_kind,
     transport_failure,
 )
 
@@ -63,8 +71,11 @@ RETRY_STATUSES = frozenset([429, 500, 502, 503, 504])
 MAX_SERVER_REQUESTED_WAIT = 60.0
 # OCP's largest page size: fewer round trips when listing tasks or tenants.
 PAGE_SIZE = 2000
+# A subtask log is read only to explain a failure that is already known: one attempt, and not long, so a log
+# endpoint that fails or hangs delays the failure report by at most this many seconds.
+SUBTASK_LOG_TIMEOUT = 5.0
 
-# The OCP API paths, in one place.
+# The OCP API paths, in one place (docs/ocp-api.md, "Endpoints at a glance").
 PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck"
 FAILOVER_PATH = "/api/v2/ob/clusters/%d/tenants/failover"
 TENANT_PATH = "/api/v2/ob/clusters/%d/tenants/%d"
@@ -78,12 +89,16 @@ ALL_TENANTS_PATH = "/api/v2/ob/tenants"
 SWITCHOVER_PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/%d/switchoverPreCheck"
 SWITCHOVER_PATH = "/api/v2/ob/clusters/%d/tenants/switchover"
 
+# An api_url that ends in OCP's API prefix: every path above already starts with it.
+API_PREFIX_IN_URL = re.compile(r"/api(/v\d+)?/*$", re.I)
+
 
 def rate_limit_reset_seconds(value, now):
     """Seconds to wait according to a ``RateLimit-Reset`` header value, or None when it cannot be read.
 
-    [assumed] OCP documents the header but not its unit. The IETF RateLimit draft makes it delta-seconds;
-    some gateways send an epoch timestamp instead, so a value that can only be a point in time is read as one.
+    [assumed] OCP documents the header but not its unit (docs/ocp-api.md, "HTTP status codes and throttling"). The
+    IETF RateLimit draft makes it delta-seconds; some gateways send an epoch timestamp instead, so a value that can
+    only be a point in time is read as one.
     """
     try:
         seconds = float(value.strip())
@@ -142,7 +157,7 @@ class OcpClient:
         self._server = "%s://%s" % urlsplit(self.base_url)[:2]
         if access_key_id:
             auth = OcpAccessKeyAuth(access_key_id, access_key_secret or "")
-            self._auth_hint = ACCESS_KEY_AUTH_HINT
+            self._auth_hint = access_key_auth_hint(urlsplit(self.base_url).path)
         else:
             # UTF-8, not requests' latin-1 default, so any password can be sent.
             auth = HTTPBasicAuth((username or "").encode("utf-8"), (password or "").encode("utf-8"))
@@ -173,11 +188,11 @@ class OcpClient:
 
     def get(self, path, params=None):
         """GET ``path``; returns the envelope's ``data``. Retried."""
-        return self._request("GET", path, params=params, session=self._retrying)
+        return self._request("GET", path, params=params, session=self._retrying)[0]
 
     def post(self, path, body=None, retry=False):
         """POST ``body`` as JSON; returns the envelope's ``data``. Retried only if ``retry`` (the POST changes nothing)."""
-        return self._request("POST", path, body=body, session=self._retrying if retry else self._once)
+        return self._request("POST", path, body=body, session=self._retrying if retry else self._once)[0]
 
     def get_all_pages(self, path, params=None):
         """Every ``data.contents`` item of a paged list, fetching PAGE_SIZE items a request."""
@@ -201,8 +216,13 @@ class OcpClient:
 
     def failover_precheck(self, cluster_id, tenant_id):
         """Raw ObTenantPreCheckResult of a standby tenant (camelCase). Retried: the precheck changes nothing."""
+        return self.failover_precheck_answer(cluster_id, tenant_id)[0]
+
+    def failover_precheck_answer(self, cluster_id, tenant_id):
+        """(raw ObTenantPreCheckResult, server time of the answer as epoch seconds or None); see server_time()."""
         path = PRECHECK_PATH % (cluster_id, tenant_id)
-        return self._expect_dict("POST", path, self.post(path, retry=True))
+        data, answered_at = self._request("POST", path, session=self._retrying)
+        return self._expect_dict("POST", path, data), answered_at
 
     def failover(self, cluster_id, items):
         """Submit a batch failover; ``items`` are ``{"tenantId": int, "serviceName": str}`` (serviceName optional).
@@ -249,9 +269,14 @@ class OcpClient:
 
     def switchover_precheck(self, cluster_id, tenant_id, standby_tenant_id):
         """Raw SwitchoverPreCheckResult of a primary tenant and its standby. Retried: it changes nothing."""
+        return self.switchover_precheck_answer(cluster_id, tenant_id, standby_tenant_id)[0]
+
+    def switchover_precheck_answer(self, cluster_id, tenant_id, standby_tenant_id):
+        """(raw SwitchoverPreCheckResult, server time of the answer as epoch seconds or None); see server_time()."""
         path = SWITCHOVER_PRECHECK_PATH % (cluster_id, tenant_id)
         body = {"tenantId": tenant_id, "standbyTenantId": standby_tenant_id}
-        return self._expect_dict("POST", path, self.post(path, body=body, retry=True))
+        data, answered_at = self._request("POST", path, body=body, session=self._retrying)
+        return self._expect_dict("POST", path, data), answered_at
 
     def switchover(self, cluster_id, pairs):
         """Submit a batch switchover; ``pairs`` are ``{"tenantId": primary, "standbyTenantId": standby}``.
@@ -264,18 +289,27 @@ class OcpClient:
         return list(self._expect_dict("POST", path, data).get("contents") or [])
 
     def get_subtask_log(self, task_id, subtask_id):
-        path = SUBTASK_LOG_PATH % (task_id, subtask_id)
-        return self._expect_dict("GET", path, self.get(path)).get("log") or ""
+        """The log of a subtask (lines joined by newlines).
 
-    def _request(self, method, path, session, params=None, body=None):
-        kwargs = dict(params=params, timeout=self.request_timeout, verify=self._verify, allow_redirects=False)
+        One attempt with a short timeout (SUBTASK_LOG_TIMEOUT), never retried: the log only explains a failure that
+        is already known, and must not hold up its report. Raises OcpApiError when the log cannot be read.
+        """
+        path = SUBTASK_LOG_PATH % (task_id, subtask_id)
+        timeout = min(self.request_timeout, SUBTASK_LOG_TIMEOUT)
+        data = self._request("GET", path, session=self._once, timeout=timeout)[0]
+        return self._expect_dict("GET", path, data).get("log") or ""
+
+    def _request(self, method, path, session, params=None, body=None, timeout=None):
+        """(the envelope's data, server time of the answer or None); raises OcpApiError."""
+        timeout = self.request_timeout if timeout is None else timeout
+        kwargs = dict(params=params, timeout=timeout, verify=self._verify, allow_redirects=False)
         if body is not None:
             kwargs["data"] = json.dumps(body).encode("utf-8")
             kwargs["headers"] = {"Content-Type": "application/json"}
         try:
             response = session.request(method, self.base_url + path, **kwargs)
         except requests.exceptions.RequestException as exc:
-            message, hint, lost = transport_failure(exc, self.request_timeout, self._server)
+            message, hint, lost = transport_failure(exc, timeout, self._server)
             # What the OS or urllib3 says about a connection never holds a secret: not redacted.
             raise OcpApiError(method, path, message, hint=hint, response_lost=lost) from exc
         return self._data_from(response, method, path)
@@ -291,9 +325,12 @@ class OcpClient:
         except ValueError as exc:
             raise self._not_json_error(response, method, path, exc) from exc
         if not isinstance(payload, dict) or ("successful" not in payload and "data" not in payload and "error" not in payload):
+            if status == 404:
+                raise self._error(method, path, "the answer is JSON but not an OCP API response", status=status,
+                                  hint=NOT_FOUND_HINTS[NOT_FOUND_PATH], not_found=NOT_FOUND_PATH)
             raise self._error(method, path, "the answer is JSON but not an OCP API response", status=status, hint=API_URL_HINT)
         if 200 <= status < 300 and payload.get("successful", True) is not False:
-            return payload.get("data")
+            return payload.get("data"), server_time(payload.get("timestamp"), response.headers.get("Date"))
         raise self._envelope_error(payload, response, method, path)
 
     def _envelope_error(self, payload, response, method, path):
@@ -311,8 +348,9 @@ class OcpClient:
         code = error.get("code")
         code = None if code is None else str(code)
         trace_id = payload.get("traceId")
-        return self._error(method, path, message, status=status, code=code, trace_id=trace_id,
-                           hint=http_hint(status, code, self._auth_hint, trace_id))
+        not_found = not_found_kind(status, code, message)
+        return self._error(method, path, message, status=status, code=code, trace_id=trace_id, not_found=not_found,
+                           hint=http_hint(status, code, self._auth_hint, trace_id, not_found))
 
     def _not_json_error(self, response, method, path, exc):
         text = response.text or ""
@@ -325,12 +363,17 @@ class OcpClient:
         else:
             message = "the response is not valid JSON (truncated or corrupted? %s)" % exc
         hint = API_URL_HINT
-        if response.status_code >= 500:
+        not_found = None
+        if response.status_code == 404:
+            # Not OCP's API answering about a tenant or cluster (that comes as an error envelope): the path.
+            hint, not_found = NOT_FOUND_HINTS[NOT_FOUND_PATH], NOT_FOUND_PATH
+        elif response.status_code >= 500:
             hint += " A proxy in front of OCP may have answered for it; retry later if OCP is restarting."
         # A success status with an unreadable body: OCP may well have applied the request, so for a POST this is
         # as good as a lost answer (the failover module then looks for the tasks instead of trusting either way).
         lost = 200 <= response.status_code < 300
-        return self._error(method, path, message, status=response.status_code, hint=hint, response_lost=lost)
+        return self._error(method, path, message, status=response.status_code, hint=hint, response_lost=lost,
+                           not_found=not_found)
 
     def _expect_dict(self, method, path, data):
         if isinstance(data, dict):
@@ -362,4 +405,48 @@ def validate_api_url(api_url):
         )
     if url.query or url.fragment:
         raise ValueError("api_url must be OCP's base URL without a query or fragment, e.g. https://ocp.example.com:8080.")
+    if API_PREFIX_IN_URL.search(url.path):
+        raise ValueError(
+            "api_url must not end in %s (the modules add OCP's API paths themselves): give OCP's base URL, e.g. "
+            "https://ocp.example.com:8080; got %r." % (API_PREFIX_IN_URL.search(url.path).group(0).rstrip("/"), str(api_url)))
     return "%s://%s%s" % (url.scheme, url.netloc, url.path.rstrip("/"))
+
+
+def access_key_auth_hint(base_path):
+    """What to check when OCP refuses an AK/SK signature (HTTP 401), given the path of api_url."""
+    prefix = base_path.rstrip("/")
+    if prefix:
+        return "%s %s" % (ACCESS_KEY_AUTH_HINT, ACCESS_KEY_PREFIX_HINT % prefix)
+    return "%s %s" % (ACCESS_KEY_AUTH_HINT, ACCESS_KEY_PROXY_HINT)
+
+
+_ISO_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})$", re.I)
+
+
+def iso_epoch(text):
+    """Epoch seconds of an ISO-8601 time with a UTC offset ("2024-07-23T17:42:34.069+08:00"), or None.
+
+    A time without an offset is refused: it would be read in an unknown time zone.
+    """
+    match = _ISO_TIME.match(str(text or "").strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
+    fraction = float("0." + match.group(7)) if match.group(7) else 0.0
+    zone = match.group(8).upper().replace(":", "")
+    offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60)
+    try:
+        return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) + fraction - offset
+    except (OverflowError, ValueError):
+        return None
+
+
+def server_time(timestamp, date_header):
+    """When the server answered, as epoch seconds: the envelope's ``timestamp`` (OCP's clock, milliseconds), else the
+    HTTP ``Date`` header (whole seconds), else None. Never this host's clock, whose skew would leak into results."""
+    answered_at = iso_epoch(timestamp)
+    if answered_at is None and date_header:
+        parsed = email.utils.parsedate_tz(date_header)
+        answered_at = email.utils.mktime_tz(parsed) if parsed else None
+    return None if answered_at is None else float(answered_at)

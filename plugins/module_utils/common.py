@@ -6,6 +6,7 @@
 from __future__ import absolute_import, division, print_function
 
 import os
+import re
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
@@ -58,6 +59,31 @@ def ocp_argument_spec():
     )
 
 
+# Where api_url can come from, said when it comes from nowhere: the option, module_defaults, the environment, and the
+# role's variable (the role oceanbase.ocp.tenant_failover hands ocp_api_url to the modules).
+API_URL_MISSING = (
+    "api_url is not set, so nothing was sent to OCP: give OCP's base URL (e.g. https://ocp.example.com:8080) as the"
+    " api_url option, in module_defaults for group/oceanbase.ocp.ocp, or in the OCP_API_URL environment variable (an"
+    " AWX credential of the OceanBase OCP type injects it); the role oceanbase.ocp.tenant_failover also takes it as"
+    " the variable ocp_api_url"
+)
+_MISSING_REQUIRED = re.compile(r"^missing required arguments: (?P<names>[\w, ]+)$")
+
+
+def explain_missing_api_url(msg):
+    """AnsibleModule's "missing required arguments: api_url[, ...]" with where api_url can come from; else unchanged."""
+    match = _MISSING_REQUIRED.match(str(msg))
+    if not match:
+        return msg
+    names = [name.strip() for name in match.group("names").split(",") if name.strip()]
+    if "api_url" not in names:
+        return msg
+    others = [name for name in names if name != "api_url"]
+    if others:
+        return "missing required arguments: %s; %s." % (", ".join(others), API_URL_MISSING)
+    return API_URL_MISSING + "."
+
+
 # Options and environment variables that hold secrets.
 SECRET_OPTIONS = ("password", "access_key_secret")
 SECRET_ENVIRONMENT = ("OCP_PASSWORD", "OCP_ACCESS_KEY_SECRET")
@@ -69,9 +95,13 @@ class OcpModule(AnsibleModule):
     ansible-core stops collecting no_log values when a list-of-dicts option holds a non-dict element
     (ansible/ansible#81672): the argument-spec failure would then echo the password in its invocation. A password
     written into api_url (rejected, but echoed the same way) is covered too.
+
+    A missing api_url is explained (where it can come from) instead of AnsibleModule's bare "missing required
+    arguments: api_url".
     """
 
     def fail_json(self, msg, **kwargs):
+        msg = explain_missing_api_url(msg)
         params = getattr(self, "params", None) or {}
         secrets = [params.get(name) for name in SECRET_OPTIONS] + [os.environ.get(name) for name in SECRET_ENVIRONMENT]
         try:

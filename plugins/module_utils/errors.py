@@ -2,7 +2,11 @@
 # Copyright: (c) 2026, oceanbase.ocp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The client's one error type, :class:`OcpApiError`, and how transport failures and OCP error answers become
-one actionable line (what failed, and what to do about it)."""
+one actionable line (what failed, and what to do about it).
+
+OCP's error codes the collection relies on are listed in docs/ocp-api.md ("Error codes"); the ones that decide a hint
+are in this file, in one place.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -20,10 +24,72 @@ ACCESS_KEY_AUTH_HINT = (
     "Check access_key_id/access_key_secret (or OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET) and that this host's "
     "clock is within 15 minutes of OCP's (signed requests carry a Date)."
 )
+# OCP checks an AK/SK signature against the request it receives: its method, path and query, Host and Date. A proxy
+# that rewrites the path (a prefix stripped or added) or the Host header breaks every signature.
+ACCESS_KEY_PROXY_HINT = (
+    "A proxy in front of OCP that rewrites the request path or Host header also fails every signature (OCP checks"
+    " the path it receives, not the one signed): point api_url at OCP itself, or have the proxy pass path and Host"
+    " through unchanged."
+)
+ACCESS_KEY_PREFIX_HINT = (
+    "api_url has the path prefix %r, which is signed as part of the path: if a proxy strips it before OCP, OCP"
+    " checks a different path and refuses the signature; point api_url at OCP itself, or have the proxy keep the"
+    " path."
+)
 API_URL_HINT = "Check that api_url points at OCP itself (e.g. https://ocp.example.com:8080), not at a proxy or login page."
 NETWORK_HINT = "Check api_url and the network (DNS, firewall, proxy) between this host and OCP."
 TLS_HINT = "Set ca_path to the CA bundle that signed OCP's certificate, or validate_certs: false for a test OCP."
-NOT_FOUND_CODES = frozenset(["OBE21002", "COM10002"])
+
+# What an OCP "not found" answer was about. OCP's error code tells, not the HTTP status: a tenant, a cluster, or the
+# API path itself (then api_url is not OCP's base URL, e.g. a proxy's, or this OCP lacks the operation).
+NOT_FOUND_TENANT = "tenant"
+NOT_FOUND_CLUSTER = "cluster"
+NOT_FOUND_TASK = "task"
+NOT_FOUND_PATH = "path"
+NOT_FOUND_OTHER = "other"
+
+# Full OCP sends string codes, OCP Express (which shares OCP's server code) numeric ones (docs/ocp-api.md, "Error
+# codes we act on"). [confirmed] OCP's error table: OBE11001 / OBE11002 cluster with this id / name does not exist;
+# OBE21003 tenant with this id does not exist; OBE21002 tenant not found in the cluster; TSK10001 task does not exist.
+# [confirmed] OCP Express's ErrorCodes: 60001 / 60002 tenant name / id not found; 20000 task does not exist.
+# Which code OCP sends for an unknown cluster or tenant on a given endpoint is not documented: all of them count.
+NOT_FOUND_KIND_BY_CODE = {
+    "OBE11001": NOT_FOUND_CLUSTER,
+    "OBE11002": NOT_FOUND_CLUSTER,
+    "OBE21002": NOT_FOUND_TENANT,
+    "OBE21003": NOT_FOUND_TENANT,
+    "60001": NOT_FOUND_TENANT,
+    "60002": NOT_FOUND_TENANT,
+    "TSK10001": NOT_FOUND_TASK,
+    "20000": NOT_FOUND_TASK,
+}
+# [confirmed] COM10002 (OCP) / 10002 (OCP Express): the generic "not found", whose message names what was not found
+# ("No records of the ObCluster type found ...", "Cluster 3000010 not found."): for these codes the message decides.
+GENERIC_NOT_FOUND_CODES = frozenset(["COM10002", "10002"])
+# Every code that means "not found", whatever the HTTP status (some builds send them with 400 or 500).
+NOT_FOUND_CODES = frozenset(NOT_FOUND_KIND_BY_CODE) | GENERIC_NOT_FOUND_CODES
+
+# A generic not-found message about the path itself: OCP's own "no such API", Spring's "No handler found for POST
+# /api/...", Spring 6's "No static resource api/...".
+_PATH_NOT_FOUND_MESSAGE = re.compile(r"no such api|no handler found|no static resource|no endpoint|unknown (api|path)", re.I)
+# The first resource a generic not-found message names decides ("Tenant 2 not found in cluster 1" is about a tenant).
+_NOT_FOUND_SUBJECT = re.compile(r"(tenant|cluster|task)", re.I)
+_SUBJECT_KIND = {"tenant": NOT_FOUND_TENANT, "cluster": NOT_FOUND_CLUSTER, "task": NOT_FOUND_TASK}
+
+NOT_FOUND_HINTS = {
+    NOT_FOUND_TENANT: (
+        "OCP does not know this tenant in this cluster: check tenant_id, and that cluster_id is the OCP cluster that"
+        " holds that tenant (the standby's cluster, not its primary's)."),
+    NOT_FOUND_CLUSTER: (
+        "OCP does not know this cluster: check cluster_id (the OCP id of the cluster that holds the standby"
+        " tenants; GET /api/v2/ob/clusters lists them)."),
+    NOT_FOUND_TASK: "OCP does not know this task: it may have been cleaned up; look for the tenant's tasks in OCP.",
+    NOT_FOUND_PATH: (
+        "OCP does not know this API path: api_url is probably not OCP's base URL (a proxy in front of OCP, a wrong"
+        " or missing path prefix, the wrong port), or this OCP version lacks the operation. Give OCP's base URL,"
+        " e.g. https://ocp.example.com:8080."),
+    NOT_FOUND_OTHER: "Check cluster_id/tenant_id (they must exist in OCP) and that api_url is OCP's base URL.",
+}
 REDACTED = "********"
 
 
@@ -37,9 +103,12 @@ class OcpApiError(Exception):
 
     ``response_lost`` is True when the request may have reached OCP but no answer came back (read timeout,
     connection dropped after sending), as opposed to never sent (refused, DNS, TLS) or answered with an error.
+    ``not_found`` says what a "not found" answer was about: one of the NOT_FOUND_* values (tenant, cluster, task,
+    path, other), or None when the answer is not a "not found".
     """
 
-    def __init__(self, method, path, message, status=None, code=None, trace_id=None, hint="", response_lost=False):
+    def __init__(self, method, path, message, status=None, code=None, trace_id=None, hint="", response_lost=False,
+                 not_found=None):
         self.method = method
         self.path = path
         self.message = one_line(message)
@@ -48,6 +117,7 @@ class OcpApiError(Exception):
         self.trace_id = trace_id
         self.hint = hint
         self.response_lost = response_lost
+        self.not_found = not_found
         super().__init__(self.render())
 
     def render(self):
@@ -79,14 +149,34 @@ class OcpApiError(Exception):
         )
 
 
-def http_hint(status, code, auth_hint, trace_id):
-    """What to do about an OCP error answer, given its HTTP status and OCP error code."""
+def not_found_kind(status, code, message):
+    """What a "not found" answer is about (a NOT_FOUND_* value), or None when the answer is not a "not found".
+
+    OCP's error code decides; for its generic not-found code the message names the resource. A 404 without any OCP
+    error code did not come from OCP's API handlers (a proxy's page, or Spring's page for an unknown path): the path.
+    """
+    code = None if code is None else str(code)
+    if code in NOT_FOUND_KIND_BY_CODE:
+        return NOT_FOUND_KIND_BY_CODE[code]
+    if code in GENERIC_NOT_FOUND_CODES:
+        text = str(message or "")
+        if _PATH_NOT_FOUND_MESSAGE.search(text):
+            return NOT_FOUND_PATH
+        subject = _NOT_FOUND_SUBJECT.search(text)
+        return _SUBJECT_KIND[subject.group(1).lower()] if subject else NOT_FOUND_OTHER
+    if status == 404:
+        return NOT_FOUND_PATH if code is None else NOT_FOUND_OTHER
+    return None
+
+
+def http_hint(status, code, auth_hint, trace_id, not_found=None):
+    """What to do about an OCP error answer, given its HTTP status, OCP error code and not-found kind."""
     if status == 401:
         return auth_hint
     if status == 403:
         return "The OCP user lacks permission for this operation (failovers and their prechecks need permission to modify tenants)."
-    if status == 404 or code in NOT_FOUND_CODES:
-        return "Check cluster_id/tenant_id (they must exist in OCP) and that api_url is OCP's base URL."
+    if not_found is not None:
+        return NOT_FOUND_HINTS[not_found]
     if status == 429:
         return "OCP is rate-limiting requests (HTTP 429); retry later or send fewer requests at once."
     if status is not None and status >= 500:

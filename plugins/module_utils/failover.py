@@ -38,6 +38,7 @@ class Failover(Operation):
     action_submitted = ACTION_FAILED_OVER
     action_would_submit = ACTION_WOULD_FAIL_OVER
     action_done = ACTION_ALREADY_PRIMARY
+    retry_variable = "tenant_failover_retry_failed_tasks"
 
     def target_roles(self, item):
         return {item["tenant_id"]: ROLE_PRIMARY}

@@ -40,6 +40,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.ocp_task import (
     without_subtasks,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_waiter import (
+    WAIT_ARGUMENT_SPEC,
     PollSchedule,
     TaskWaiter,
     is_transient,
@@ -58,6 +59,14 @@ ACTION_WOULD_RETRY = "would_retry_failed_task"
 # When the plan stops the run before anything is sent: the item that stopped it, and the others left unsent.
 ACTION_BLOCKED = "blocked"
 ACTION_NOT_SUBMITTED = "not_submitted"
+
+# The options of every role-changing module besides cluster_id and its list (each module documents them).
+ROLE_CHANGE_ARGUMENT_SPEC = dict(
+    retry_failed_tasks=dict(type="bool", default=False),
+    return_subtasks=dict(type="bool", default=True),
+    submit=dict(type="bool", default=True),
+    **WAIT_ARGUMENT_SPEC
+)
 
 # Reads of task details and prechecks run in parallel, but not so wide that a big batch floods OCP.
 MAX_PARALLEL_READS = 16
@@ -83,6 +92,7 @@ class Operation:
     action_submitted = None     # e.g. "failed_over"
     action_would_submit = None  # check mode, e.g. "would_fail_over"
     action_done = None          # nothing to do, e.g. "already_primary"
+    retry_variable = None       # the role variable that sets retry_failed_tasks, named in messages
 
     def target_roles(self, item):
         """tenant id -> the role it must have when the operation is done."""
@@ -97,12 +107,28 @@ class Operation:
         return roles
 
     def resolve_unknown_roles(self, client, cluster_id, tenant_ids):
-        """tenant id -> RoleEvidence for tenants nothing else decided (default: leave them unknown)."""
+        """tenant id -> RoleEvidence for tenants of ``cluster_id`` nothing else decided (default: leave them unknown).
+        Called once per cluster that holds such tenants."""
         return {}
 
     def entry(self, plan, roles_after, tenant_name):
         """The operation's own keys of one result entry (ids, names, roles before/after); ``tenant_name(id)``."""
         raise NotImplementedError
+
+
+def run_operation(operation, module, client, items, problems, cluster_id=None):
+    """A role-changing module's run(): fails the module on input ``problems`` before anything is sent, else runs
+    the operation with the module's options (ROLE_CHANGE_ARGUMENT_SPEC); (changed, result, diff) for run_module."""
+    if problems:
+        module.fail_json(msg="Invalid input, nothing was sent to OCP: %s" % "; ".join(problems))
+    params = module.params
+    return RoleChangeRun(
+        operation, client, params["cluster_id"] if cluster_id is None else cluster_id, items,
+        check_mode=module.check_mode,
+        retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
+        wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
+        submit=params["submit"],
+    ).run()
 
 
 class Plan:
@@ -128,13 +154,16 @@ class RoleChangeRun:
 
     def __init__(self, operation, client, cluster_id, items, check_mode=False, retry_failed_tasks=False,
                  return_subtasks=True, wait=True, wait_timeout=1800, wait_sleep=None, warn=None,
-                 clock=time.monotonic, sleep=time.sleep):
+                 clock=time.monotonic, sleep=time.sleep, submit=True):
         self.op = operation
         self.client = client
         self.cluster_id = cluster_id
         self.items = items
         self.check_mode = check_mode
         self.retry_failed_tasks = retry_failed_tasks
+        # False: send nothing, only follow each item's latest task of the operation (a role that submitted with
+        # wait=false waits with this, so that the wait can never submit a second time).
+        self.submit_enabled = submit
         self.return_subtasks = return_subtasks
         self.wait_enabled = wait
         self.wait_timeout = wait_timeout
@@ -213,6 +242,9 @@ class RoleChangeRun:
             self.tenants.update((tenant_id, everywhere[tenant_id]) for tenant_id in others)
         self.roles_reported = any(reported_role(tenant) is not None for tenant in self.tenants.values())
         self.history = self.list_operation_tasks(ROLE_CHANGING_TASK_NAMES)
+        # A tenant's own role-changing tasks are in its own cluster: read those of the other tenants' clusters too.
+        for cluster_id in sorted(set(self.cluster_of(tenant_id) for tenant_id in others) - set([self.cluster_id])):
+            self.history.extend(self.list_operation_tasks(ROLE_CHANGING_TASK_NAMES, cluster_id=cluster_id))
         self.known_task_ids = set(task["id"] for task in self.history)
 
     def read_tenant_details(self, tenant_ids):
@@ -232,16 +264,22 @@ class RoleChangeRun:
                             + " Nothing was sent to OCP.", missing[0][1])
         self.tenants.update((tenant_id, detail) for tenant_id, (detail, dummy) in zip(tenant_ids, answers))
 
-    def list_operation_tasks(self, names, status=None):
-        """The cluster's tasks with exactly these names (normalised), one list request per name, every page."""
+    def list_operation_tasks(self, names, status=None, cluster_id=None):
+        """The cluster's (default: the run's) tasks with exactly these names (normalised), one list request per
+        name, every page."""
+        cluster_id = self.cluster_id if cluster_id is None else cluster_id
         found = []
         for name in names:
-            filters = dict(clusterId=self.cluster_id, name=name)
+            filters = dict(clusterId=cluster_id, name=name)
             if status:
                 filters["status"] = status
             found.extend(task for task in normalize_tasks(self.client.list_tasks(**filters))
-                         if task.get("name") == name and task.get("cluster_id") in (None, self.cluster_id))
+                         if task.get("name") == name and task.get("cluster_id") in (None, cluster_id))
         return found
+
+    def cluster_of(self, tenant_id):
+        """The OCP cluster of a tenant that was read: its clusterId (documented on list entries), else the run's."""
+        return (self.tenants.get(tenant_id) or {}).get("clusterId") or self.cluster_id
 
     # 2. Planning ------------------------------------------------------------------------------------------------
 
@@ -257,8 +295,13 @@ class RoleChangeRun:
             plan.latest = latest
             self.plans.append(plan)
             undecided.update(tenant_id for tenant_id, evidence in roles.items() if not evidence.known)
-        if undecided:
-            resolved = self.op.resolve_unknown_roles(self.client, self.cluster_id, sorted(undecided))
+        by_cluster = {}
+        for tenant_id in sorted(undecided):
+            by_cluster.setdefault(self.cluster_of(tenant_id), []).append(tenant_id)
+        resolved = {}
+        for cluster_id in sorted(by_cluster):
+            resolved.update(self.op.resolve_unknown_roles(self.client, cluster_id, by_cluster[cluster_id]))
+        if resolved:
             for plan in self.plans:
                 for tenant_id in plan.roles:
                     if not plan.roles[tenant_id].known and tenant_id in resolved:
@@ -286,6 +329,8 @@ class RoleChangeRun:
                     % (self.label(plan.tenant_id), latest.get("name"), latest.get("id")))
         target = self.op.target_roles(plan.item)
         in_target = all(plan.roles[tenant_id].role == role for tenant_id, role in target.items())
+        if not self.submit_enabled:
+            return self.decide_follow_only(plan, latest, in_target)
         if latest is not None and latest.get("status") == TASK_FAILED and latest.get("name") in self.op.task_names:
             if not in_target:
                 plan.action, plan.earlier_failed_task = self.op.action_submitted, latest
@@ -299,9 +344,10 @@ class RoleChangeRun:
             subtask = failed_subtask(latest) or {}
             return ("tenant %s: its latest %s task %s FAILED at subtask %r (id %s) after the role switch, so the %s is"
                     " not complete. Fix the cause, then retry that task in OCP, or rerun with retry_failed_tasks: true"
-                    " (role variable tenant_failover_retry_failed_tasks) to have this module retry it."
+                    "%s to have this module retry it."
                     % (self.label(plan.tenant_id), self.op.name, latest.get("id"), subtask.get("name"),
-                       subtask.get("id"), self.op.name))
+                       subtask.get("id"), self.op.name,
+                       " (role variable %s)" % self.op.retry_variable if self.op.retry_variable else ""))
         if in_target:
             plan.action = self.op.action_done
             if latest is not None and latest.get("status") == TASK_SUCCESSFUL and latest.get("name") in self.op.task_names:
@@ -309,6 +355,22 @@ class RoleChangeRun:
             return None
         plan.action = self.op.action_submitted
         return None
+
+    def decide_follow_only(self, plan, latest, in_target):
+        """With submit=false: follow the item's latest task of the operation, whatever its status (a FAILED one is
+        reported, never retried or resubmitted); an item without one is done if its roles are, else blocks."""
+        if latest is not None and latest.get("name") in self.op.task_names:
+            if latest.get("status") == TASK_SUCCESSFUL and in_target:
+                plan.action, plan.deciding_task = self.op.action_done, latest
+            else:
+                plan.action, plan.task = ACTION_ATTACHED, latest
+                self.known_task_ids.add(latest["id"])
+            return None
+        if in_target:
+            plan.action = self.op.action_done
+            return None
+        return ("tenant %s has no %s task to follow, and submit is false: run with submit: true to submit one."
+                % (self.label(plan.tenant_id), self.op.name))
 
     def with_subtasks(self, task):
         """The task with its subtasks in execution order: the list entry when it has them, else its detail."""
@@ -559,6 +621,8 @@ class RoleChangeRun:
         if not succeeded or not self.roles_reported:
             return []
         fresh = dict((tenant.get("id"), tenant) for tenant in self.client.list_tenants(self.cluster_id))
+        if any(tenant_id not in fresh for plan in succeeded for tenant_id in self.op.target_roles(plan.item)):
+            fresh.update((tenant.get("id"), tenant) for tenant in self.client.list_all_tenants())
         mismatched = []
         for plan in succeeded:
             for tenant_id, role in self.op.target_roles(plan.item).items():

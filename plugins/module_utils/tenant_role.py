@@ -56,7 +56,8 @@ _ROLE_IN_MESSAGE = re.compile(r"\brole is\s+['\"]?(PRIMARY|STANDBY)\b", re.I)
 class RoleEvidence:
     """A tenant's role (PRIMARY, STANDBY or None) and where it came from (one of the SOURCE_* values).
 
-    `task` is the normalised OCP task that decided, when the task history did.
+    `task` is the normalised OCP task that decided, when the task history did; with no role, the tenant's latest
+    role-changing task that could not decide (RUNNING, FAILED), so an operation can weigh it against other tasks.
     """
 
     def __init__(self, role, source, task=None):
@@ -142,8 +143,9 @@ def role_from_precheck_error(error):
 def tenant_role(tenant_id, tenant, tasks):
     """RoleEvidence from what was read without a precheck: the tenant's role field, else its latest task.
 
-    Returns NO_EVIDENCE when neither decides (no field, and no task, or a latest task that is RUNNING, FAILED or of
-    unknown effect); the caller may then ask the precheck (role_from_precheck), or report the role as null.
+    Returns no role when neither decides (no field, and no task, or a latest task that is RUNNING, FAILED or of
+    unknown effect: then the evidence carries that task); the caller may then ask the precheck
+    (role_from_precheck), or report the role as null.
     """
     role = reported_role(tenant)
     if role is not None:
@@ -152,4 +154,4 @@ def tenant_role(tenant_id, tenant, tasks):
     role = role_from_task(latest)
     if role is not None:
         return RoleEvidence(role, SOURCE_TASKS, latest)
-    return NO_EVIDENCE
+    return NO_EVIDENCE if latest is None else RoleEvidence(None, SOURCE_NONE, latest)

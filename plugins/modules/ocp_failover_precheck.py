@@ -16,6 +16,11 @@ description:
   - The prechecks of several tenants run concurrently, so checking many tenants takes about as long as checking
     the slowest one.
   - The precheck changes nothing, so the module always reports C(changed=false) and runs in check mode too.
+  - Reports how many seconds each standby lags behind (RV(prechecks[].sync_lag_seconds)) and, with
+    O(max_sync_lag_seconds), refuses a tenant that lags more, which guards the data a failover may lose (RPO).
+  - A tenant that is not a standby (OCP error C(OBE26013), "not allowed because the tenant's role is ...") is
+    reported with its role, whether OCP sends that error as a precheck result or as an error answer; the module
+    does not fail on it.
 author:
   - oceanbase.ocp maintainers (@oceanbase)
 requirements:
@@ -58,6 +63,32 @@ options:
       - Most prechecks to run at the same time. Each precheck can take several seconds in OCP.
     type: int
     default: 50
+  max_sync_lag_seconds:
+    description:
+      - The most seconds a standby may lag behind its primary (RV(prechecks[].sync_lag_seconds)), that is the data a
+        failover may lose, the recovery point objective (RPO) you accept.
+      - A standby that lags more gets the error C(SYNC_LAG_TOO_HIGH) in RV(prechecks[].errors) and is not valid.
+      - A standby whose lag is unknown (OCP sent no plausible C(syncScn)) gets the error C(SYNC_LAG_UNKNOWN) and is
+        not valid either, since the bound cannot be checked. Leave this option unset to precheck without the bound.
+      - Tenants that are not standbys (C(OBE26013)) are not checked against it.
+      - Not set by default (no bound). Must be zero or more.
+    type: float
+notes:
+  - B(Synchronization lag.) OCP's C(syncScn) is the position (an OceanBase SCN) the standby has synchronized up to; in
+    OceanBase 4.x an SCN is a time in nanoseconds since the epoch. The lag is the server time of the precheck answer
+    (the C(timestamp) of OCP's response envelope, else the HTTP C(Date) header) minus C(syncScn) / 1e9, so the
+    clock of the host running the module plays no part. The lag includes the time the precheck itself took in OCP,
+    so it errs on the high side.
+  - A C(syncScn) counts as plausible when it is an integer (or a string of digits) that, read as nanoseconds since
+    the epoch, falls between 2000-01-01 and one hour after the server time of the answer. Anything else (absent,
+    null, 0, OceanBase's C(SCN_MAX), a string that is not a number) gives a lag of null. A standby a little ahead of
+    OCP's clock (skew between OceanBase and OCP) gets a lag of 0.
+  - B(Tenant role.) A precheck of a tenant that is not a standby is refused by OCP with C(OBE26013). The module reports
+    such a tenant with RV(prechecks[].role=PRIMARY) (or the role OCP's message names), RV(prechecks[].valid=false)
+    and that error, and goes on with the other tenants. M(oceanbase.ocp.ocp_tenant_failover) then decides whether
+    the tenant is already primary or has a failover under way.
+  - OCP's API reference for the precheck, and what the collection assumes beyond it, are in the collection's
+    C(docs/ocp-api.md).
 """
 
 EXAMPLES = r"""
@@ -88,6 +119,27 @@ EXAMPLES = r"""
     - name: Fail over only the tenants that passed
       ansible.builtin.set_fact:
         tenants_to_fail_over: "{{ precheck.prechecks | selectattr('valid') | map(attribute='tenant_id') }}"
+
+- name: Refuse standbys that lag more than the RPO allows
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/oceanbase.ocp.ocp:
+      api_url: https://ocp.example.com:8080
+  tasks:
+    - name: Precheck with a bound on the data a failover may lose
+      oceanbase.ocp.ocp_failover_precheck:
+        cluster_id: 3000010
+        tenant_ids: [2000025, 2000026]
+        max_sync_lag_seconds: 30
+      register: precheck
+
+    - name: Show how far behind each standby is
+      ansible.builtin.debug:
+        msg: "{{ item.name }}: {{ item.sync_lag_seconds }} s behind ({{ item.role }})"
+      loop: "{{ precheck.prechecks }}"
+      loop_control:
+        label: "{{ item.tenant_id }}"
 
 - name: Stop a disaster-recovery play early unless every standby tenant can take over
   hosts: localhost
@@ -139,20 +191,43 @@ prechecks:
       type: bool
       sample: false
     sync_scn:
-      description: OCP's C(syncScn), the synchronization point (latency) of the standby tenant; null when OCP omits it.
+      description:
+        - OCP's C(syncScn), the position (an OceanBase SCN, nanoseconds since the epoch) the standby tenant has
+          synchronized up to; null when OCP omits it.
       type: int
       sample: 1721727753000000000
+    sync_lag_seconds:
+      description:
+        - How many seconds the standby lags behind, the server time of the precheck answer minus C(syncScn) / 1e9,
+          rounded to milliseconds (see the notes).
+        - Null when C(syncScn) is absent or not a plausible SCN, or when the answer carried no server time.
+      type: float
+      sample: 0.754
+    role:
+      description:
+        - The tenant's role as the precheck proves it. C(STANDBY) when OCP examined the tenant as a standby;
+          C(PRIMARY) (or the role OCP's message names) when OCP refused with C(OBE26013).
+      type: str
+      choices: [PRIMARY, STANDBY]
+      sample: STANDBY
+    role_source:
+      description: Where RV(prechecks[].role) comes from; always C(precheck) for this module.
+      type: str
+      choices: [precheck]
+      sample: precheck
     primary_tenant_service_name:
       description: Service name of the primary tenant; null when OCP omits it.
       type: str
       sample: SERVICE_C
     errors:
-      description: Precheck results that block the failover.
+      description:
+        - Precheck results that block the failover.
+        - Besides OCP's codes, C(SYNC_LAG_TOO_HIGH) and C(SYNC_LAG_UNKNOWN) from O(max_sync_lag_seconds).
       type: list
       elements: dict
       contains:
         error_code:
-          description: OCP error code.
+          description: OCP error code, or C(SYNC_LAG_TOO_HIGH) / C(SYNC_LAG_UNKNOWN).
           type: str
           sample: OBE26107
         error_message:
@@ -204,41 +279,88 @@ error:
 """
 
 
+import math
+
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.precheck import findings
+from ansible_collections.oceanbase.ocp.plugins.module_utils.precheck import invalid_message as shared_invalid_message
+from ansible_collections.oceanbase.ocp.plugins.module_utils.sync_lag import scn_value, sync_lag_seconds
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
+    NOT_STANDBY_CODE,
+    ROLE_STANDBY,
+    SOURCE_PRECHECK,
+    role_from_precheck,
+    role_from_precheck_error,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems
 
+SYNC_LAG_TOO_HIGH = "SYNC_LAG_TOO_HIGH"
+SYNC_LAG_UNKNOWN = "SYNC_LAG_UNKNOWN"
 
-def precheck_entry(tenant_id, raw):
+
+def precheck_entry(tenant_id, raw, answered_at=None):
     """Shape OCP's ObTenantPreCheckResult (camelCase) into the module's snake_case result."""
-    errors = []
-    warnings = []
-    for check in raw.get("checkResults") or []:
-        item = dict(error_code=check.get("errorCode"), error_message=check.get("errorMessage"))
-        (warnings if check.get("warning") else errors).append(item)
+    check_results = raw.get("checkResults") or []
+    errors, warnings = findings(check_results)
+    scn = scn_value(raw.get("syncScn"))
     return dict(
         tenant_id=raw.get("tenantId", tenant_id),
         name=raw.get("name"),
         cluster_id=raw.get("clusterId"),
         cluster_name=raw.get("clusterName"),
         valid=raw.get("valid") is True,
-        sync_scn=raw.get("syncScn"),
+        sync_scn=scn if scn is not None else raw.get("syncScn"),
+        sync_lag_seconds=sync_lag_seconds(scn, answered_at),
         primary_tenant_service_name=raw.get("primaryTenantServiceName"),
         errors=errors,
         warnings=warnings,
+        role=role_from_precheck(check_results),
+        role_source=SOURCE_PRECHECK,
     )
 
 
+def not_standby_entry(cluster_id, tenant_id, error, role):
+    """The entry of a tenant whose precheck OCP refused with an OBE26013 error answer: not a standby."""
+    return dict(
+        tenant_id=tenant_id,
+        name=None,
+        cluster_id=cluster_id,
+        cluster_name=None,
+        valid=False,
+        sync_scn=None,
+        sync_lag_seconds=None,
+        primary_tenant_service_name=None,
+        errors=[dict(error_code=NOT_STANDBY_CODE, error_message=error.message)],
+        warnings=[],
+        role=role,
+        role_source=SOURCE_PRECHECK,
+    )
+
+
+def apply_lag_bound(entry, bound):
+    """Add SYNC_LAG_TOO_HIGH / SYNC_LAG_UNKNOWN to a standby's errors when max_sync_lag_seconds is set."""
+    if bound is None or entry["role"] != ROLE_STANDBY:
+        return entry
+    lag = entry["sync_lag_seconds"]
+    if lag is None:
+        entry["errors"].append(dict(error_code=SYNC_LAG_UNKNOWN, error_message=(
+            "The synchronization lag is unknown (OCP sent no plausible syncScn: %s), so max_sync_lag_seconds %g"
+            " cannot be checked; unset it to go on without the bound." % (entry["sync_scn"], bound))))
+    elif lag > bound:
+        entry["errors"].append(dict(error_code=SYNC_LAG_TOO_HIGH, error_message=(
+            "The standby lags %.3f s behind its primary (syncScn %s), above max_sync_lag_seconds %g: a failover"
+            " now would lose up to that much data." % (lag, entry["sync_scn"], bound))))
+    else:
+        return entry
+    entry["valid"] = False
+    return entry
+
+
 def invalid_message(prechecks):
-    invalid = [precheck for precheck in prechecks if not precheck["valid"]]
-    reasons = []
-    for precheck in invalid:
-        label = "tenant %s" % precheck["tenant_id"]
-        if precheck["name"]:
-            label += " (%s)" % precheck["name"]
-        errors = "; ".join("%s %s" % (error["error_code"], error["error_message"]) for error in precheck["errors"])
-        reasons.append("%s: %s" % (label, errors or "OCP reported it invalid without an error code"))
-    return "Failover precheck failed for %d of %d tenants: %s" % (len(invalid), len(prechecks), " | ".join(reasons))
+    return shared_invalid_message("Failover", prechecks, lambda precheck: "tenant %s%s" % (
+        precheck["tenant_id"], " (%s)" % precheck["name"] if precheck["name"] else ""))
 
 
 def requested_tenant_ids(module):
@@ -248,6 +370,9 @@ def requested_tenant_ids(module):
     problems = id_problems("cluster_id", [params["cluster_id"]])
     if params["max_concurrency"] < 1:
         problems.append("max_concurrency must be at least 1, got %d" % params["max_concurrency"])
+    bound = params["max_sync_lag_seconds"]
+    if bound is not None and (isinstance(bound, bool) or not math.isfinite(bound) or bound < 0):
+        problems.append("max_sync_lag_seconds must be a number of seconds, zero or more, got %s" % bound)
     if not tenant_ids:
         problems.append("tenant_ids must list at least one tenant ID")
     duplicates = sorted(set(tenant_id for tenant_id in tenant_ids if tenant_ids.count(tenant_id) > 1))
@@ -259,13 +384,25 @@ def requested_tenant_ids(module):
     return tenant_ids
 
 
+def precheck_one(client, cluster_id, tenant_id, bound):
+    try:
+        raw, answered_at = client.failover_precheck_answer(cluster_id, tenant_id)
+    except OcpApiError as error:
+        # OCP's docs do not settle whether OBE26013 comes as a check result or as an error answer: both count.
+        role = role_from_precheck_error(error)
+        if role is None:
+            raise
+        return not_standby_entry(cluster_id, tenant_id, error, role)
+    return apply_lag_bound(precheck_entry(tenant_id, raw, answered_at), bound)
+
+
 def run(module, client):
     cluster_id = module.params["cluster_id"]
     tenant_ids = requested_tenant_ids(module)
-    raw_results = run_concurrently(
-        lambda tenant_id: client.failover_precheck(cluster_id, tenant_id), tenant_ids, module.params["max_concurrency"]
+    bound = module.params["max_sync_lag_seconds"]
+    prechecks = run_concurrently(
+        lambda tenant_id: precheck_one(client, cluster_id, tenant_id, bound), tenant_ids, module.params["max_concurrency"]
     )
-    prechecks = [precheck_entry(tenant_id, raw) for tenant_id, raw in zip(tenant_ids, raw_results)]
     result = dict(valid=all(precheck["valid"] for precheck in prechecks), prechecks=prechecks)
     if module.params["fail_on_invalid"] and not result["valid"]:
         module.fail_json(msg=invalid_message(prechecks), **result)
@@ -281,6 +418,7 @@ def main():
                 tenant_ids=dict(type="list", elements="int"),
                 fail_on_invalid=dict(type="bool", default=False),
                 max_concurrency=dict(type="int", default=50),
+                max_sync_lag_seconds=dict(type="float"),
             ),
             mutually_exclusive=[["tenant_id", "tenant_ids"]],
             required_one_of=[["tenant_id", "tenant_ids"]],

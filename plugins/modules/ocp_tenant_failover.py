@@ -39,12 +39,19 @@ options:
   cluster_id:
     description:
       - ID of the OCP cluster that holds the standby tenants.
+      - Exactly one of O(cluster_id) and O(cluster_name) is required.
     type: int
-    required: true
+  cluster_name:
+    description:
+      - Name of the OCP cluster that holds the standby tenants, instead of O(cluster_id).
+      - Compared exactly (OCP's own name filter also matches parts of names). A name that no cluster has, or that
+        several clusters share, fails the module before anything is sent, with the similar names or the IDs.
+    type: str
   tenants:
     description:
-      - The standby tenants to promote, all in O(cluster_id). At least one; each tenant at most once.
+      - The standby tenants to promote, all in the cluster. At least one; each tenant at most once.
       - They are submitted together in one request and the results come back in this order.
+      - Each item names its tenant by O(tenants[].tenant_id) or by O(tenants[].name), exactly one of them.
     type: list
     elements: dict
     required: true
@@ -52,8 +59,15 @@ options:
       tenant_id:
         description:
           - ID of the standby tenant in OCP.
+          - Exactly one of O(tenants[].tenant_id) and O(tenants[].name) is required.
         type: int
-        required: true
+      name:
+        description:
+          - Name of the standby tenant in the cluster, instead of O(tenants[].tenant_id).
+          - Compared exactly, so V(t1) never selects C(t10). Unknown names (listed with the similar names OCP
+            has), names several tenants share (listed with their IDs), and a tenant given twice fail the module
+            before anything is sent, every problem in one message.
+        type: str
       service_name:
         description:
           - Service name the tenant gets as the new primary (C(serviceName) of the OCP request).
@@ -72,6 +86,15 @@ options:
         (RV(tenants[].action=failed_over)), and RV(tenants[].earlier_failed_task_id) names the earlier task.
     type: bool
     default: false
+  submit:
+    description:
+      - When V(false), send nothing to OCP, and only follow each tenant's latest C(Failover tenant) task, whatever
+        its status; a FAILED one is reported (not retried, not submitted again). A tenant without such a task is
+        left alone when it is already primary, and fails the run otherwise.
+      - For a wait that must never submit, such as the second step after O(wait=false); the role
+        role C(oceanbase.ocp.tenant_failover) works that way.
+    type: bool
+    default: true
   return_subtasks:
     description:
       - Include the subtasks of each task in RV(tasks). Set to V(false) for big batches to keep the result small
@@ -139,6 +162,19 @@ EXAMPLES = r"""
         msg: "{{ item.tenant_id }}: {{ item.action }}, task {{ item.task_id }} {{ item.task_status }} in {{ item.duration_seconds }} s"
       loop: "{{ failover.tenants }}"
 
+- name: Fail over by name (the module looks the IDs up in OCP)
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Promote trade_dr of obcluster_dr
+      oceanbase.ocp.ocp_tenant_failover:
+        api_url: https://ocp.example.com:8080
+        cluster_name: obcluster_dr
+        tenants:
+          - name: trade_dr
+            service_name: SERVICE_TRADE
+          - name: settlement_dr
+
 - name: Preview, submit without waiting, and wait later
   hosts: localhost
   gather_facts: false
@@ -175,6 +211,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+cluster_id:
+  description: ID of the OCP cluster, as given or as looked up from O(cluster_name).
+  returned: success
+  type: int
+  sample: 3000010
 changed:
   description:
     - Whether a tenant was failed over during the run, by a task this run submitted or by a running task it
@@ -189,7 +230,7 @@ tenants:
   elements: dict
   contains:
     tenant_id:
-      description: ID of the tenant.
+      description: ID of the tenant, as given or as looked up from its name.
       type: int
       returned: always
       sample: 2000025
@@ -337,41 +378,56 @@ polls:
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER, validate_request
-from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import RoleChangeRun
-from ansible_collections.oceanbase.ocp.plugins.module_utils.task_waiter import WAIT_ARGUMENT_SPEC
+from ansible_collections.oceanbase.ocp.plugins.module_utils.names import resolve_cluster, resolve_tenants, tenant_item_problems
+from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import ROLE_CHANGE_ARGUMENT_SPEC, run_operation
+from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems, seconds_problems
 
 ARGUMENT_SPEC = dict(
-    cluster_id=dict(type="int", required=True),
+    cluster_id=dict(type="int"),
+    cluster_name=dict(type="str"),
     tenants=dict(
         type="list",
         elements="dict",
         required=True,
         options=dict(
-            tenant_id=dict(type="int", required=True),
+            # Exactly one of tenant_id and name: checked by names.tenant_item_problems, which lists every item's
+            # problem in one message (AnsibleModule would stop at the first).
+            tenant_id=dict(type="int"),
+            name=dict(type="str"),
             service_name=dict(type="str"),
         ),
     ),
-    retry_failed_tasks=dict(type="bool", default=False),
-    return_subtasks=dict(type="bool", default=True),
-    **WAIT_ARGUMENT_SPEC
+    **ROLE_CHANGE_ARGUMENT_SPEC
 )
 
 
 def run(module, client):
     """Fail the requested tenants over; returns (changed, result, diff) for run_module."""
     params = module.params
-    problems = validate_request(params["cluster_id"], params["tenants"], params["wait_timeout"], params["wait_sleep"])
+    # What can be judged without OCP first; the names are resolved after (list requests only), then the engine
+    # gets ids as before.
+    problems = id_problems("cluster_id", [params["cluster_id"]]) if params["cluster_id"] is not None else []
+    if not params["tenants"]:
+        problems.append("tenants must list at least one tenant to fail over")
+    problems += tenant_item_problems(params["tenants"])
+    problems += seconds_problems("wait_timeout", params["wait_timeout"])
+    problems += seconds_problems("wait_sleep", params["wait_sleep"])
     if problems:
         module.fail_json(msg="Invalid input, nothing was sent to OCP: %s" % "; ".join(problems))
-    return RoleChangeRun(
-        FAILOVER, client, params["cluster_id"], params["tenants"], check_mode=module.check_mode,
-        retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
-        wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
-    ).run()
+    cluster_id, dummy = resolve_cluster(client, params["cluster_id"], params["cluster_name"])
+    tenants = resolve_tenants(client, cluster_id, params["tenants"])
+    problems = validate_request(cluster_id, tenants, params["wait_timeout"], params["wait_sleep"])
+    changed, result, diff = run_operation(FAILOVER, module, client, tenants, problems, cluster_id=cluster_id)
+    return changed, dict(result, cluster_id=cluster_id), diff
 
 
 def main():
-    module = OcpModule(**ocp_module_kwargs(ARGUMENT_SPEC, supports_check_mode=True))
+    module = OcpModule(**ocp_module_kwargs(
+        ARGUMENT_SPEC,
+        mutually_exclusive=[["cluster_id", "cluster_name"]],
+        required_one_of=[["cluster_id", "cluster_name"]],
+        supports_check_mode=True,
+    ))
     run_module(module, run)
 
 

@@ -2,7 +2,8 @@
 
 Like an AWX job: a project folder with a playbook, the OCP credential type's injected environment variables,
 survey answers as extra vars (the tenants as JSON text, booleans as strings), a normal run and a "Check" run.
-Afterwards nothing secret may be found in the job's artifacts (stdout and job events, which AWX stores).
+Afterwards nothing secret may be found in the job's artifacts (stdout and job events, which AWX stores), and the
+role's summary is there for the next node of an AWX workflow (set_stats: the stats event's artifact_data).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import ansible_runner
 import pytest
 import yaml
 from harness import ADMIN_PASSWORD, ADMIN_USER, ACCESS_KEY_ID, ACCESS_KEY_SECRET
-from test_role import STANDBY_CLUSTER, STANDBYS, failover_posts, precheck_posts, role_scenario, tenant_role
+from test_role import SUBMIT, STANDBY_CLUSTER, STANDBYS, failover_posts, precheck_posts, role_scenario, tenant_role
 
 CREDENTIAL_TYPE = Path(__file__).resolve().parents[2] / "awx" / "credential_type.yml"
 
@@ -47,6 +48,8 @@ def survey_extra_vars():
         "tenant_failover_cluster_id": STANDBY_CLUSTER,
         "tenant_failover_tenants_json": json.dumps([{"tenant_id": t} for t in STANDBYS]),
         "tenant_failover_allow_warnings": "true",
+        "tenant_failover_max_sync_lag_seconds": 300.0,  # the standbys lag a few seconds
+        "tenant_failover_retry_failed_tasks": "false",
         "tenant_failover_wait_timeout": 120,
     }
 
@@ -76,6 +79,18 @@ def task_result(runner, task_name):
     raise KeyError(task_name)
 
 
+def published_stats(private_data_dir):
+    """What the job published with set_stats, read from its artifacts as AWX reads them: the stats event's
+    artifact_data (AWX hands it to the next node of a workflow as extra vars)."""
+    found = []
+    for path in sorted((private_data_dir / "artifacts").rglob("job_events/*.json")):
+        event = json.loads(path.read_text(encoding="utf-8"))
+        if event.get("event") == "playbook_on_stats":
+            found.append(event["event_data"].get("artifact_data") or {})
+    assert len(found) == 1, found
+    return found[0]
+
+
 def secrets_in_artifacts(private_data_dir, secrets):
     """Secrets found in what the job produced: stdout, job events, status. Not in `command`, which is ansible-runner's
     record of its own input (the injected environment, like env/envvars), not something the collection wrote."""
@@ -97,10 +112,12 @@ def test_job_through_ansible_runner(simulator, collections_path, tmp_path, crede
     check_runner, check_dir = run_job(tmp_path / "check", collections_path, credential_inputs, check=True)
 
     assert check_runner.status == "successful", check_runner.stdout.read()
-    assert len(precheck_posts(simulator)) == 3
+    assert {r["path"].split("/")[-2] for r in precheck_posts(simulator)} == {str(t) for t in STANDBYS}
     assert failover_posts(simulator) == []
-    assert {t["action"] for t in task_result(
-        check_runner, "Fail the tenants over in one batch and wait for OCP's tasks")["tenants"]} == {"would_fail_over"}
+    assert {t["action"] for t in task_result(check_runner, SUBMIT)["tenants"]} == {"would_fail_over"}
+    check_summary = published_stats(check_dir)["tenant_failover_summary"]
+    assert check_summary["check_mode"] is True
+    assert {row["action"] for row in check_summary["tenants"]} == {"would_fail_over"}
 
     runner, job_dir = run_job(tmp_path / "real", collections_path, credential_inputs)
 
@@ -110,6 +127,25 @@ def test_job_through_ansible_runner(simulator, collections_path, tmp_path, crede
     assert [tenant_role(simulator, t) for t in STANDBYS] == ["PRIMARY"] * 3
     stdout = runner.stdout.read()
     assert "Traceback" not in stdout
+    stats = published_stats(job_dir)
+    summary = stats["tenant_failover_summary"]
+    assert (summary["cluster"], summary["cluster_name"], summary["check_mode"]) == (STANDBY_CLUSTER, "ob_west", False)
+    tasks = {task["tenantId"]: task["id"] for task in simulator.state.dump()["tasks"]}
+    assert [(row["tenant_id"], row["action"], row["task_id"], row["task_status"], row["role_after"])
+            for row in summary["tenants"]] == [(t, "failed_over", tasks[t], "SUCCESSFUL", "PRIMARY") for t in STANDBYS]
+    assert all(row["duration"] > 0 for row in summary["tenants"])
+    assert stats["tenant_failover_summaries"] == {str(STANDBY_CLUSTER): summary}
     secrets = [ADMIN_PASSWORD, ACCESS_KEY_SECRET]
     assert secrets_in_artifacts(check_dir, secrets) == []
     assert secrets_in_artifacts(job_dir, secrets) == []
+
+
+def test_every_survey_question_sets_a_variable_of_the_role():
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "awx" / "survey.yml", encoding="utf-8") as stream:
+        questions = yaml.safe_load(stream)["spec"]
+    with open(root / "roles" / "tenant_failover" / "meta" / "argument_specs.yml", encoding="utf-8") as stream:
+        options = yaml.safe_load(stream)["argument_specs"]["main"]["options"]
+    # tenant_failover_tenants_json is the playbook's: it parses the JSON text into tenant_failover_tenants.
+    unknown = [q["variable"] for q in questions if q["variable"] not in options and q["variable"] != "tenant_failover_tenants_json"]
+    assert unknown == []

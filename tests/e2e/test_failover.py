@@ -455,3 +455,27 @@ def test_bad_input_fails_clearly_before_anything_is_sent(run_playbook, simulator
     assert "nothing was sent to OCP" in run.task("unknown cluster")["msg"]
     assert failover_posts(simulator) == []
     assert simulator.state.tasks == {}
+
+
+def test_submit_false_only_follows_and_never_submits(run_playbook, simulator):
+    # The role's wait after wait=false: a task that FAILED before the role switch is reported, not submitted again.
+    simulator.add_fault(action="task_fail", subtask="Reset log restore source", tenantId=SALES, count=1)
+    submitted = run_playbook([failover("submit", [OHAYO, SALES], wait=False)])
+    assert submitted.rc == 0, submitted.output
+    follow = run_playbook([failover("follow", [OHAYO, SALES], submit=False, wait_timeout=60)])
+    assert follow.rc != 0
+    assert_clean_output(follow)
+    result = follow.task("follow")
+    [failed] = tasks_of(simulator, SALES)
+    assert "tenant %d (sales_2): task %d FAILED at subtask 'Reset log restore source'" % (SALES, failed["id"]) in result["msg"]
+    # ohayo_2's task may have finished before this run read it (then it is already primary, by that task)
+    actions = [(t["action"], t["task_id"]) for t in result["tenants"]]
+    assert actions[0][0] in ("attached_to_running_task", "already_primary") and actions[0][1] is not None
+    assert actions[1] == ("attached_to_running_task", failed["id"])
+    assert len(failover_posts(simulator)) == 1
+
+    # nothing to follow for a standby without any failover task: refused before anything is sent
+    nothing = run_playbook([failover("nothing", [AUDIT], submit=False)])
+    assert nothing.rc != 0
+    assert "has no failover task to follow, and submit is false" in nothing.task("nothing")["msg"]
+    assert len(failover_posts(simulator)) == 1

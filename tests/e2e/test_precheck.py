@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from harness import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ADMIN_PASSWORD, ADMIN_USER, add_standby_batch, assert_clean_output
@@ -39,11 +40,15 @@ def test_valid_invalid_and_warning_only_tenants(run_playbook, simulator):
     valid = run.task("valid")
     assert valid["changed"] is False
     assert valid["valid"] is True
-    assert valid["prechecks"] == [{
+    [entry] = valid["prechecks"]
+    # The sample's syncScn is 2024-07-23T09:42:33Z: this standby lags since then.
+    lag = entry.pop("sync_lag_seconds")
+    assert abs(lag - (time.time() - 1721727753)) < 120, lag
+    assert entry == {
         "tenant_id": VALID, "name": "ohayo_2", "cluster_id": STANDBY_CLUSTER, "cluster_name": "OB424_A",
         "valid": True, "sync_scn": 1721727753000000000, "primary_tenant_service_name": "SERVICE_C",
-        "errors": [], "warnings": [],
-    }]
+        "errors": [], "warnings": [], "role": "STANDBY", "role_source": "precheck",
+    }
 
     invalid = run.task("invalid")
     assert invalid["valid"] is False
@@ -148,15 +153,102 @@ def test_a_read_only_user_lacks_permission(run_playbook, simulator):
     assert "lacks permission" in result["msg"]
 
 
-@pytest.mark.parametrize("cluster_id, tenant_id", [(STANDBY_CLUSTER, 2999999), (3999999, VALID)])
-def test_unknown_tenant_or_cluster(run_playbook, simulator, cluster_id, tenant_id):
+@pytest.mark.parametrize("cluster_id, tenant_id, hint", [
+    (STANDBY_CLUSTER, 2999999, "OCP does not know this tenant in this cluster: check tenant_id"),
+    (3999999, VALID, "OCP does not know this cluster: check cluster_id"),
+], ids=["tenant", "cluster"])
+def test_unknown_tenant_or_cluster(run_playbook, simulator, cluster_id, tenant_id, hint):
     run = run_playbook([{"name": "unknown", MODULE: {"cluster_id": cluster_id, "tenant_id": tenant_id}}])
     assert run.rc != 0
     assert_clean_output(run)
     result = run.task("unknown")
     assert "failed: HTTP 404" in result["msg"]
-    assert "Check cluster_id/tenant_id" in result["msg"]
+    assert hint in result["msg"]
+    other_hint = "check cluster_id" if "tenant" in hint else "check tenant_id"
+    assert other_hint not in result["msg"], "one kind of 404, one hint"
     assert "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck" % (cluster_id, tenant_id) in result["msg"]
+    assert len(precheck_posts(simulator)) == 1, "a 404 is not retried"
+
+
+def test_unknown_path_says_api_url_is_not_ocps_base_url(run_playbook, simulator):
+    # A base URL with a path OCP does not serve (as behind a proxy with a wrong prefix): OCP answers 404 for the path.
+    run = run_playbook([precheck("wrong base", tenant_id=VALID, api_url=simulator.url + "/ocp")])
+    assert run.rc != 0
+    assert_clean_output(run)
+    result = run.task("wrong base")
+    assert "POST /api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck failed: HTTP 404" % (STANDBY_CLUSTER, VALID) \
+        in result["msg"]
+    assert "OCP does not know this API path: api_url is probably not OCP's base URL" in result["msg"]
+    assert "check tenant_id" not in result["msg"] and "check cluster_id" not in result["msg"]
+
+
+@pytest.mark.parametrize("suffix", ["/api/v2", "/api/v2/", "/api"])
+def test_api_url_ending_in_the_api_prefix_is_refused_before_any_request(run_playbook, simulator, suffix):
+    run = run_playbook([precheck("api prefix", tenant_id=VALID, api_url=simulator.url + suffix)])
+    assert run.rc != 0
+    assert_clean_output(run)
+    message = run.task("api prefix")["msg"]
+    assert "api_url must not end in %s" % suffix.rstrip("/") in message
+    assert "give OCP's base URL, e.g. https://ocp.example.com:8080" in message
+    assert simulator.request_log() == []
+
+
+FRESH = 2100101  # synchronized two seconds before the scenario was built
+STALE = 2100102  # an hour behind
+NO_SCN = 2100103  # OCP sends no syncScn
+
+
+@pytest.fixture
+def lag_scenario(scenario):
+    now_ns = time.time_ns()
+    for tenant_id, name, sync_scn in ((FRESH, "fresh", now_ns - 2 * 10 ** 9), (STALE, "stale", now_ns - 3600 * 10 ** 9),
+                                      (NO_SCN, "no_scn", None)):
+        scenario["tenants"].append({"id": tenant_id, "name": name, "clusterId": STANDBY_CLUSTER, "tenantRole": "STANDBY",
+                                    "primaryTenantId": 1001, "primaryClusterId": 3000001, "status": "NORMAL",
+                                    "syncScn": sync_scn})
+    return scenario
+
+
+def test_sync_lag_of_a_fresh_and_a_stale_standby_and_without_sync_scn(lag_scenario, run_playbook, simulator):
+    started = time.time()
+    run = run_playbook([precheck("lag", tenant_ids=[FRESH, STALE, NO_SCN])])
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    fresh, stale, no_scn = run.task("lag")["prechecks"]
+    elapsed = time.time() - started  # the lag grows while the test runs: the simulator's syncScn stands still
+    assert 2 <= fresh["sync_lag_seconds"] <= 2 + elapsed + 60, fresh
+    assert 3600 <= stale["sync_lag_seconds"] <= 3600 + elapsed + 60, stale
+    assert no_scn["sync_scn"] is None and no_scn["sync_lag_seconds"] is None
+    assert run.task("lag")["valid"] is True, "without max_sync_lag_seconds the lag blocks nothing"
+
+
+def test_max_sync_lag_seconds_blocks_a_stale_standby(lag_scenario, run_playbook, simulator):
+    run = run_playbook([precheck("bounded", tenant_ids=[FRESH, STALE], max_sync_lag_seconds=300),
+                        precheck("strict", tenant_ids=[FRESH, STALE], max_sync_lag_seconds=300, fail_on_invalid=True)])
+    assert run.rc != 0
+    assert_clean_output(run)
+    bounded = run.task("bounded")
+    assert run.status("bounded") == "ok"
+    assert bounded["valid"] is False
+    fresh, stale = bounded["prechecks"]
+    assert fresh["valid"] is True and fresh["errors"] == []
+    assert stale["valid"] is False
+    [error] = stale["errors"]
+    assert error["error_code"] == "SYNC_LAG_TOO_HIGH"
+    assert "above max_sync_lag_seconds 300" in error["error_message"]
+    assert "lags %.3f s behind" % stale["sync_lag_seconds"] in error["error_message"]
+    strict = run.task("strict")
+    assert strict["msg"].startswith("Failover precheck failed for 1 of 2 tenants: tenant %d (stale): SYNC_LAG_TOO_HIGH"
+                                    % STALE)
+
+
+def test_a_tenant_that_is_not_a_standby_is_reported_with_its_role(run_playbook, simulator):
+    run = run_playbook([precheck("roles", tenant_ids=[VALID, ALREADY_PRIMARY], max_sync_lag_seconds=1e9)])
+    assert run.rc == 0, run.output
+    standby, primary = run.task("roles")["prechecks"]
+    assert (standby["role"], standby["role_source"], standby["valid"]) == ("STANDBY", "precheck", True)
+    assert (primary["role"], primary["role_source"], primary["valid"]) == ("PRIMARY", "precheck", False)
+    assert [error["error_code"] for error in primary["errors"]] == ["OBE26013"]
 
 
 def test_transient_503s_are_absorbed_by_retries(run_playbook, simulator):
@@ -233,3 +325,19 @@ def test_api_url_without_scheme(run_playbook, simulator):
 def test_admin_user_is_the_default_credential(run_playbook, simulator):
     run_playbook([precheck("basic", tenant_id=VALID)])
     assert {(entry["auth"], entry["user"]) for entry in precheck_posts(simulator)} == {("basic", ADMIN_USER)}
+
+
+@pytest.mark.parametrize("form", ["check_result", "http_error"])
+def test_obe26013_in_either_form_reports_the_role_without_failing(scenario, simulator, run_playbook, form):
+    # OCP's docs do not settle whether a tenant of the wrong role is refused in checkResults or with an HTTP error.
+    simulator.state.patch_options({"precheck_role_error": form})
+    run = run_playbook([precheck("either form", tenant_ids=[VALID, ALREADY_PRIMARY])])
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    standby, primary = run.task("either form")["prechecks"]
+    assert standby["role"] == "STANDBY" and standby["valid"] is True
+    assert (primary["tenant_id"], primary["role"], primary["role_source"], primary["valid"]) == (
+        ALREADY_PRIMARY, "PRIMARY", "precheck", False)
+    assert [error["error_code"] for error in primary["errors"]] == ["OBE26013"]
+    statuses = sorted(r["status"] for r in precheck_posts(simulator))
+    assert statuses == ([200, 200] if form == "check_result" else [200, 400])

@@ -75,11 +75,12 @@ def test_task_filters_work_in_both_shapes(shape):
         assert ids(tenantName="ohayo_2", clusterId=STANDBY_CLUSTER) == [first]
         assert api.get(TASKS, params={"tenantName": "ohayo_2"}).status_code == 400
         entry = listed(api, tenantId=OHAYO_2)[0]
+        keys = set(entry) - {"finishTime"}  # present once the task has finished, which a slow machine may see here
         if shape == "flat":
-            assert set(entry) == FLAT_KEYS and (entry["clusterId"], entry["tenantId"], entry["creator"]) == (
+            assert keys == FLAT_KEYS and (entry["clusterId"], entry["tenantId"], entry["creator"]) == (
                 STANDBY_CLUSTER, OHAYO_2, "admin")
         else:
-            assert set(entry) == BASIC_KEYS and entry["tenant"]["id"] == OHAYO_2
+            assert keys == BASIC_KEYS and entry["tenant"]["id"] == OHAYO_2
 
 
 def test_task_shape_and_other_options_change_at_run_time(api, sim):

@@ -37,7 +37,9 @@ from ocp_simulator.failover import SUBTASK_NAMES
 PRECHECK = "oceanbase.ocp.ocp_failover_precheck"
 FAILOVER = "oceanbase.ocp.ocp_tenant_failover"
 ROLE = "oceanbase.ocp.precheck_then_failover"  # the playbook that runs the role oceanbase.ocp.tenant_failover
-ROLE_FAILOVER_TASK = "Fail the tenants over in one batch and wait for OCP's tasks"
+ROLE_PRECHECK_TASK = "Precheck every tenant"
+ROLE_WAIT_TASK = "Wait for OCP's failover tasks"  # the role's second module run: attaches to the tasks and waits
+ROLE_SUMMARY_TASK = "Summarise the failover"  # sets tenant_failover_summary: each tenant's action, task and role
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 VERBOSITY = 3
 
@@ -68,6 +70,10 @@ ATTEMPTS = RETRIES + 1
 # A failover subtask slow enough that a rerun attaches while the task still runs, even on a slow, busy machine: after
 # the first run times out, the rerun starts ansible-playbook again (and, for the role, runs two tasks) before it reads.
 RERUN_FAILOVER_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 30.0}}
+# The role submits (wait: false), prints the task ids, then waits in a second module run: with a subtask of a few
+# seconds the task still runs when that run reads, so it attaches to the task (and a failing subtask fails while it
+# waits), even on a slow, busy machine.
+ROLE_TASK_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 4.0}}
 # Long enough that the module still waits when the simulator stops right after the failover request.
 RESTART_FAILOVER_TIMING = {"subtask_seconds_by_name": {"Failover to primary tenant": 8.0}}
 
@@ -252,10 +258,11 @@ PRECHECK_CASES = [
                   secrets=(VIEWER_PASSWORD,), messages=("HTTP 403 IAM11000", "lacks permission"),
                   attempts=("POST", PRECHECK_POST, [403])),
     precheck_case("precheck-404-cluster", {"cluster_id": UNKNOWN_CLUSTER}, auth="aksk", failed=True,
-                  messages=("HTTP 404 COM10002", "Cluster %d not found" % UNKNOWN_CLUSTER, "Check cluster_id/tenant_id"),
+                  messages=("HTTP 404 COM10002", "Cluster %d not found" % UNKNOWN_CLUSTER,
+                            "OCP does not know this cluster: check cluster_id"),
                   attempts=("POST", PRECHECK_POST, [404])),
     precheck_case("precheck-404-tenant", {"tenant_id": UNKNOWN_TENANT}, failed=True, attempts=("POST", PRECHECK_POST, [404]),
-                  messages=("HTTP 404 OBE21002", "Check cluster_id/tenant_id",
+                  messages=("HTTP 404 OBE21002", "OCP does not know this tenant in this cluster: check tenant_id",
                             "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck" % (STANDBY_CLUSTER, UNKNOWN_TENANT))),
     precheck_case("precheck-429-burst-absorbed", auth="aksk", faults=(status_fault(PRECHECK_POST, 429, count=2, reset=1),),
                   fields={"valid": True}, attempts=("POST", PRECHECK_POST, [429, 429, 200]), check=waited_between_attempts(1)),
@@ -385,25 +392,27 @@ FAILOVER_CASES = [
 
 ROLE_CASES = [
     role_case("role-401-wrong-password", {"ocp_password": WRONG_PASSWORD}, failed=True, sent=NO_FAILOVER, failover_tasks=0,
-              secrets=(WRONG_PASSWORD,), failing_task="Read which tenants still need a failover",
+              secrets=(WRONG_PASSWORD,), failing_task=ROLE_PRECHECK_TASK,
               messages=("HTTP 401 IAM10004", "Check username/password")),
     role_case("role-403-read-only-user", {"ocp_username": VIEWER_USER, "ocp_password": VIEWER_PASSWORD}, failed=True,
               sent=NO_FAILOVER, failover_tasks=0, secrets=(VIEWER_PASSWORD,),
-              failing_task="Precheck every tenant that still needs a failover", messages=("HTTP 403 IAM11000", "lacks permission")),
+              failing_task=ROLE_PRECHECK_TASK, messages=("HTTP 403 IAM11000", "lacks permission")),
     role_case("role-404-tenant", {"tenant_failover_tenants": TWO_TENANTS + [{"tenant_id": UNKNOWN_TENANT}]}, auth="aksk",
-              failed=True, sent=NO_FAILOVER, failover_tasks=0, failing_task="Read which tenants still need a failover",
-              messages=("tenant %d not found in cluster %d" % (UNKNOWN_TENANT, STANDBY_CLUSTER),)),
+              failed=True, sent=NO_FAILOVER, failover_tasks=0, failing_task=ROLE_PRECHECK_TASK,
+              messages=("/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck failed: HTTP 404 OBE21002"
+                        % (STANDBY_CLUSTER, UNKNOWN_TENANT), "OCP does not know this tenant in this cluster")),
     role_case("role-503-burst-on-prechecks-absorbed", auth="aksk", faults=(status_fault(PRECHECK_POST, 503, count=3),),
-              fields=BOTH_FAILED_OVER, failover_tasks=1, attempts=("POST", FAILOVER_POST, [200])),
-    role_case("role-lost-failover-response", {"ocp_request_timeout": 2},
+              timing=ROLE_TASK_TIMING, fields=BOTH_FAILED_OVER, failover_tasks=1, attempts=("POST", FAILOVER_POST, [200])),
+    role_case("role-lost-failover-response", {"ocp_request_timeout": 2}, timing=ROLE_TASK_TIMING,
               faults=({"path": FAILOVER_POST, "action": "lost_response", "mode": "drop", "count": 1},),
               fields=BOTH_FAILED_OVER, failover_tasks=1, attempts=("POST", FAILOVER_POST, 1)),
-    role_case("role-task-failed", auth="aksk", failed=True, failover_tasks=1, failing_task=ROLE_FAILOVER_TASK,
+    role_case("role-task-failed", auth="aksk", failed=True, failover_tasks=1, failing_task=ROLE_WAIT_TASK,
+              timing=ROLE_TASK_TIMING,
               faults=({"action": "task_fail", "subtask": "Failover to primary tenant", "tenantId": SALES,
                        "message": injected_failure("Failover to primary tenant")},),
               check=names_failed_subtask("Failover to primary tenant")),
     role_case("role-wait-timeout-then-rerun", {"tenant_failover_wait_timeout": 2}, timing=RERUN_FAILOVER_TIMING, failed=True,
-              failover_tasks=1, failing_task=ROLE_FAILOVER_TASK, check=names_running_tasks,
+              failover_tasks=1, failing_task=ROLE_WAIT_TASK, check=names_running_tasks,
               messages=("Timed out after 2 seconds", "rerun the playbook to resume waiting"),
               rerun=Rerun({"tenant_failover_wait_timeout": 120}, ATTACHED_AND_SUCCEEDED), group=SLOW),
 ]
@@ -428,8 +437,13 @@ ROLE_BAD_INPUTS = [
               sent=NOTHING, messages=("tenant_failover_tenants", "from_json")),
     role_case("role-bad-input-allow-warnings-not-a-boolean", {"tenant_failover_allow_warnings": "maybe"}, failed=True,
               sent=NOTHING, messages=("tenant_failover_allow_warnings", "not a valid boolean")),
-    role_case("role-bad-input-max-sync-latency-not-an-integer", {"tenant_failover_max_sync_latency": "low"}, auth="aksk",
-              failed=True, sent=NOTHING, messages=("tenant_failover_max_sync_latency",)),
+    role_case("role-bad-input-max-sync-lag-not-a-number", {"tenant_failover_max_sync_lag_seconds": "low"}, auth="aksk",
+              failed=True, sent=NOTHING, messages=("tenant_failover_max_sync_lag_seconds",)),
+    role_case("role-bad-input-max-sync-lag-negative", {"tenant_failover_max_sync_lag_seconds": -1}, failed=True,
+              sent=NOTHING, messages=("tenant_failover_max_sync_lag_seconds", "must be unset or zero or more")),
+    role_case("role-bad-input-removed-max-sync-latency", {"tenant_failover_max_sync_latency": 1000}, failed=True,
+              sent=NOTHING, messages=("tenant_failover_max_sync_latency is no longer supported",
+                                      "Set tenant_failover_max_sync_lag_seconds instead")),
     role_case("role-bad-input-wait-timeout-not-an-integer", {"tenant_failover_wait_timeout": "long"}, failed=True,
               sent=NOTHING, messages=("tenant_failover_wait_timeout",)),
     role_case("role-bad-input-wait-timeout-zero", {"tenant_failover_wait_timeout": 0}, failed=True, sent=NOTHING,
@@ -488,7 +502,8 @@ BAD_MODULE_INPUTS = [
     bad_precheck("precheck-bad-input-no-credentials", {"api_url": SimUrl("plain")},
                  ("one of the following is required: username, access_key_id",), auth=None),
     bad_failover("failover-bad-input-api-url-missing", {"api_url": ABSENT, "username": ADMIN_USER, "password": ADMIN_PASSWORD},
-                 ("missing required arguments: api_url",), auth=None),
+                 ("api_url is not set, so nothing was sent to OCP", "module_defaults for group/oceanbase.ocp.ocp",
+                  "OCP_API_URL"), auth=None),
     bad_precheck("precheck-bad-input-validate-certs-not-a-boolean", {"validate_certs": "maybe"},
                  ("validate_certs", "not a valid boolean")),
     bad_precheck(
@@ -533,7 +548,7 @@ BAD_MODULE_INPUTS = [
     bad_precheck("precheck-bad-input-max-concurrency-not-an-integer", {"max_concurrency": "many"},
                  ("max_concurrency", "unable to convert to int")),
     bad_failover("failover-bad-input-cluster-id-missing", {"cluster_id": ABSENT},
-                 ("missing required arguments: cluster_id",)),
+                 ("one of the following is required: cluster_id, cluster_name",)),
     bad_failover("failover-bad-input-cluster-id-negative", {"cluster_id": -1}, ("cluster_id must be a positive integer",)),
     bad_failover("failover-bad-input-cluster-id-not-an-integer", {"cluster_id": "OB424_A"},
                  ("cluster_id", "unable to convert to int"), auth="aksk"),
@@ -544,7 +559,7 @@ BAD_MODULE_INPUTS = [
     bad_failover("failover-bad-input-tenants-not-a-list", {"tenants": str(OHAYO)}, ("dictionary requested",)),
     bad_failover("failover-bad-input-tenants-plain-ids", {"tenants": [OHAYO, SALES]}, ("tenants",), auth="aksk"),
     bad_failover("failover-bad-input-tenant-without-tenant-id", {"tenants": [{"service_name": "SVC"}]},
-                 ("missing required arguments: tenant_id found in tenants",), auth="aksk"),
+                 ("tenants[0] gives neither tenant_id nor name: give exactly one",), auth="aksk"),
     bad_failover("failover-bad-input-tenant-id-not-an-integer", {"tenants": [{"tenant_id": "ohayo_2"}]},
                  ("tenant_id", "unable to convert to int")),
     bad_failover("failover-bad-input-tenant-id-zero", {"tenants": [{"tenant_id": 0}]}, ("tenant_id must be a positive integer",)),
@@ -813,13 +828,15 @@ def dig(data, path):
 
 
 def target_entry(case, run):
-    """The result the case's expectations are about: its module task, or the role task that failed (or failed over)."""
+    """The result the case's expectations are about: its module task, the role task that failed, or (the role
+    succeeding) the role's summary, whose tenants carry the action, final task status and role of each tenant."""
     if case.target != ROLE:
         matches = [entry for entry in run.results if entry["task"] == case.id]
     elif case.failed:
         matches = [entry for entry in run.results if entry["status"] == "failed"]
     else:
-        matches = [entry for entry in run.results if entry["task"].endswith(ROLE_FAILOVER_TASK)]
+        matches = [dict(entry, result=entry["result"]["ansible_facts"]["tenant_failover_summary"])
+                   for entry in run.results if entry["task"].endswith(ROLE_SUMMARY_TASK)]
     return matches[-1] if matches else None
 
 

@@ -47,7 +47,8 @@ LISTED_POSITIONS = {FAILOVER: (1, 0, 3, 4, 2), SWITCHOVER: (2, 0, 1)}
 # neither do they follow the graph.
 ID_OFFSETS = {FAILOVER: (2, 3, 0, 1, 4), SWITCHOVER: (1, 0, 2)}
 SUBTASKS = {FAILOVER: FAILOVER_SUBTASKS, SWITCHOVER: SWITCHOVER_SUBTASKS}
-# The subtask after which the task's own tenant has its new role, and that role.
+# The subtask after which the task's own tenant has its new role, and that role (a switchover's standby, in no
+# field of the task, becomes PRIMARY at the same moment).
 ROLE_SWITCH = {FAILOVER: ("Failover to primary tenant", "PRIMARY"), SWITCHOVER: ("Switchover primary to standby", "STANDBY")}
 # The fields of a subtask in a task list entry (BasicSubtaskInstance): no graph.
 BASIC_SUBTASK_FIELDS = ("id", "name", "description", "status", "operation")
@@ -143,11 +144,12 @@ class FakeTask:
     subtask ``fail_at`` if set; ``seconds=None`` never finishes. Progress is derived from the clock."""
 
     def __init__(self, task_id, name, cluster_id, tenant_id, started_at, seconds, fail_at=None, fail_message=None,
-                 first_subtask_id=None, recorded_at=None):
+                 first_subtask_id=None, recorded_at=None, standby_id=None):
         self.id = task_id
         self.name = name
         self.cluster_id = cluster_id
         self.tenant_id = tenant_id
+        self.standby_id = standby_id  # a switchover's standby
         self.created_at = started_at
         self.started_at = started_at
         self.seconds = seconds
@@ -294,23 +296,24 @@ class FakeOcp:
         return tenant_id
 
     def add_task(self, tenant_id, name=FAILOVER, status="RUNNING", failed_subtask=None, seconds=None,
-                 ago=None, cluster_id=None):
+                 ago=None, cluster_id=None, standby_id=None):
         """A task in OCP's history (applied effects are the test's business: set the roles it left).
 
         RUNNING: started now, ends after ``seconds`` (None: the FakeOcp's task time; "never" to run forever) and
-        then switches the role as a real one would. SUCCESSFUL/FAILED: finished ``ago`` seconds ago.
+        then switches the role (a switchover's, with ``standby_id``, both roles) as a real one would.
+        SUCCESSFUL/FAILED: finished ``ago`` seconds ago.
         """
         with self._lock:
             now = self.clock()
             if status == "RUNNING":
                 duration = None if seconds == "never" else (self.task_seconds if seconds is None else seconds)
-                task = self._new_task(name, cluster_id, tenant_id, now, duration, failed_subtask)
+                task = self._new_task(name, cluster_id, tenant_id, now, duration, failed_subtask, standby_id=standby_id)
                 task.recorded_at = now
             else:
                 duration = self.task_seconds if seconds is None else seconds
                 started = now - duration - (60.0 if ago is None else ago)
                 fail_at = failed_subtask or (SUBTASKS[name][0][0] if status == "FAILED" else None)
-                task = self._new_task(name, cluster_id, tenant_id, started, duration, fail_at)
+                task = self._new_task(name, cluster_id, tenant_id, started, duration, fail_at, standby_id=standby_id)
                 task.recorded_at = started
                 task.effect_applied = True
                 assert task.status(now) == status
@@ -355,6 +358,9 @@ class FakeOcp:
     def list_all_tenants(self, **filters):
         return self._call("list_all_tenants", self._list_all_tenants, **filters)
 
+    def list_clusters(self, **filters):
+        return self._call("list_clusters", self._list_clusters, **filters)
+
     def get_tenant(self, cluster_id, tenant_id):
         return self._call("get_tenant", self._get_tenant, cluster_id, tenant_id)
 
@@ -372,6 +378,9 @@ class FakeOcp:
 
     def failover(self, cluster_id, items):
         return self._call("failover", self._failover, cluster_id, [dict(item) for item in items])
+
+    def switchover(self, cluster_id, pairs):
+        return self._call("switchover", self._switchover, cluster_id, [dict(pair) for pair in pairs])
 
     def retry_task(self, task_id):
         return self._call("retry_task", self._retry_task, task_id)
@@ -417,14 +426,17 @@ class FakeOcp:
         for task in self.tasks.values():
             if not task.effect_applied and task.role_switched(now) and task.tenant_id in self.tenants:
                 self.tenants[task.tenant_id]["role"] = ROLE_SWITCH[task.name][1]
+                if task.standby_id in self.tenants:
+                    self.tenants[task.standby_id]["role"] = "PRIMARY"
                 task.effect_applied = True
 
-    def _new_task(self, name, cluster_id, tenant_id, now, seconds, fail_at=None, fail_message=None):
+    def _new_task(self, name, cluster_id, tenant_id, now, seconds, fail_at=None, fail_message=None, standby_id=None):
         tenant = self.tenants.get(tenant_id) or {}
         task_id = self._next_task_id
         self._next_task_id += 1
         task = FakeTask(task_id, name, cluster_id or tenant.get("clusterId", CLUSTER_ID), tenant_id, now, seconds,
-                        fail_at=fail_at, fail_message=fail_message, recorded_at=now + self.record_delay)
+                        fail_at=fail_at, fail_message=fail_message, recorded_at=now + self.record_delay,
+                        standby_id=standby_id)
         self.tasks[task_id] = task
         return task
 
@@ -449,12 +461,23 @@ class FakeOcp:
             raise self._not_found(method, path, "OBE21002", "Tenant %s not found in cluster %s." % (tenant_id, cluster_id))
         return tenant
 
+    @staticmethod
+    def _name_matches(filters, name):
+        """OCP's `name` filters are keywords, matched fuzzily (docs/ocp-api.md, "Lists"): a case-insensitive part."""
+        return "name" not in filters or str(filters["name"]).lower() in str(name).lower()
+
     def _list_tenants(self, cluster_id, **filters):
         self._cluster("GET", ocp_client.CLUSTER_TENANTS_PATH % cluster_id, cluster_id)
-        return [self._tenant_view(tenant) for tenant in self.tenants.values() if tenant["clusterId"] == cluster_id]
+        return [self._tenant_view(tenant) for tenant in self.tenants.values()
+                if tenant["clusterId"] == cluster_id and self._name_matches(filters, tenant["name"])]
 
     def _list_all_tenants(self, **filters):
-        return [self._tenant_view(tenant) for tenant in self.tenants.values()]
+        return [self._tenant_view(tenant) for tenant in self.tenants.values()
+                if self._name_matches(filters, tenant["name"])]
+
+    def _list_clusters(self, **filters):
+        return [{"id": cluster_id, "name": name, "status": "RUNNING"} for cluster_id, name in self.clusters.items()
+                if self._name_matches(filters, name)]
 
     def _get_tenant(self, cluster_id, tenant_id):
         return self._tenant_view(self._tenant_in("GET", ocp_client.TENANT_PATH % (cluster_id, tenant_id), cluster_id,
@@ -539,6 +562,29 @@ class FakeOcp:
             fail_at, message = self.next_failures.pop(item["tenantId"], (None, None))
             created.append(self._new_task(FAILOVER, cluster_id, item["tenantId"], now, self.task_seconds, fail_at,
                                           message))
+        return [task.flat_view(now) for task in created]
+
+    def _switchover(self, cluster_id, pairs):
+        """One switchover task per pair, all or nothing; the task is the primary's (its cluster, its tenantId)."""
+        path = ocp_client.SWITCHOVER_PATH % cluster_id
+        now = self.clock()
+        for pair in pairs:
+            primary = self._tenant_in("POST", path, cluster_id, pair["tenantId"])
+            standby = self.tenants.get(pair["standbyTenantId"])
+            if standby is None:
+                raise self._not_found("POST", path, "OBE21003", "Tenant %s not found." % pair["standbyTenantId"])
+            for tenant, role in ((primary, "PRIMARY"), (standby, "STANDBY")):
+                if tenant["role"] != role:
+                    raise OcpApiError("POST", path, "The operation is not allowed because the tenant's role is %s: "
+                                      "tenant %s." % (tenant["role"], tenant["name"]), status=400, code="OBE26013")
+                if self.refuse_running and any(task.status(now) == "RUNNING" for task in self.tasks_of(tenant["id"])):
+                    raise OcpApiError("POST", path, "Tenant %s already has a running task." % tenant["name"],
+                                      status=409, code="OBE21005")
+        created = []
+        for pair in pairs:
+            fail_at, message = self.next_failures.pop(pair["tenantId"], (None, None))
+            created.append(self._new_task(SWITCHOVER, cluster_id, pair["tenantId"], now, self.task_seconds, fail_at,
+                                          message, standby_id=pair["standbyTenantId"]))
         return [task.flat_view(now) for task in created]
 
     def _retry_task(self, task_id):

@@ -46,7 +46,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import ACCESS
 PASSWORD = "Pa55-w0rd!secret"
 SECRET_KEY = "SK-very-secret-0001"
 
-# OCP's published AK/SK test vectors (shared/ocp-api/NOTES.md).
+# OCP's published AK/SK test vectors (docs/ocp-api.md, "Authentication").
 VECTOR_AK = "cqammmxBpfGjFlto"
 VECTOR_SK = "2fc0c299cc94c6be266f2ceece765d4d"
 VECTOR_1_BODY = b'{"name":"test01","description":"test","regionId":1}'
@@ -203,7 +203,8 @@ VECTOR_2_STRING = ("GET\n\napplication/json;charset=utf-8\nTue, 17 Jan 2023 04:1
 def test_vector_2_string_to_sign_and_signature():
     """The second published vector reproduces when the request has no x-ocp-* header (its header line is empty).
 
-    "Same keys and host" in NOTES.md means the access key pair and host of vector 1, not its x-ocp-data header.
+    "Same keys and host" in the team notes the vectors were quoted from (docs/ocp-api.md, "Authentication") means
+    the access key pair and host of vector 1, not its x-ocp-data header.
     """
     auth = OcpAccessKeyAuth(VECTOR_AK, VECTOR_SK, clock=lambda: epoch(VECTOR_2_DATE))
     prepared = requests.Request("GET", "http://ocp.alibaba.net:8080/api/v2/compute/idcs", params={"size": 100},
@@ -310,9 +311,10 @@ def test_error_with_string_code(server):
     assert error.response_lost is False
     assert str(error) == (
         "POST /api/v2/ob/clusters/1/tenants/99/failoverPreCheck failed: HTTP 404 OBE21002: Tenant 99 not found in "
-        "cluster 1 (traceId 8a4d817ee7e5aed8). Check cluster_id/tenant_id (they must exist in OCP) and that api_url "
-        "is OCP's base URL."
+        "cluster 1 (traceId 8a4d817ee7e5aed8). OCP does not know this tenant in this cluster: check tenant_id, and "
+        "that cluster_id is the OCP cluster that holds that tenant (the standby's cluster, not its primary's)."
     )
+    assert error.not_found == "tenant"
     assert error.to_dict() == {"status": 404, "code": "OBE21002", "message": "Tenant 99 not found in cluster 1.",
                                "trace_id": "8a4d817ee7e5aed8", "method": "POST",
                                "path": "/api/v2/ob/clusters/1/tenants/99/failoverPreCheck"}
@@ -404,6 +406,46 @@ def test_spring_error_page_without_envelope(server):
         make_client(server.url).get("/api/v2/tasks/instances/1")
     assert caught.value.status == 404
     assert "Not Found" in str(caught.value)
+    # No OCP error code: not OCP's API answering about a resource, but an unknown path (wrong base URL, a proxy).
+    assert caught.value.not_found == "path"
+    assert "OCP does not know this API path: api_url is probably not OCP's base URL" in str(caught.value)
+
+
+@pytest.mark.parametrize("status, code, message, kind, hint", [
+    (404, "OBE21002", "Tenant 2 not found in cluster 1.", "tenant", "check tenant_id"),
+    (404, 60002, "The tenant with the ID of 2 does not exist.", "tenant", "check tenant_id"),
+    (404, "OBE21003", "The tenant with id 2 does not exist.", "tenant", "check tenant_id"),
+    (404, "OBE11001", "The cluster with id 3999999 does not exist.", "cluster", "check cluster_id"),
+    (404, "OBE11002", "The cluster ob_x does not exist.", "cluster", "check cluster_id"),
+    (404, "TSK10001", "The task does not exist.", "task", "OCP does not know this task"),
+    (404, "COM10002", "Cluster 3999999 not found.", "cluster", "OCP does not know this cluster: check cluster_id"),
+    (404, "10002", "No records of the ObCluster type found based on the id parameter.", "cluster", "check cluster_id"),
+    (404, "COM10002", "Tenant 2 not found in cluster 1.", "tenant", "check tenant_id"),
+    (404, "COM10002", "No such API: POST /api/v2/ob/clusters/1/tenants/2/failoverPreCheck.", "path",
+     "api_url is probably not OCP's base URL"),
+    (404, "COM10002", "No static resource api/v3/ob/clusters.", "path", "api_url is probably not OCP's base URL"),
+    (404, "COM10002", "Task instance 5 not found.", "task", "OCP does not know this task"),
+    (404, None, "Not Found", "path", "a proxy in front of OCP"),
+    (404, "XYZ00001", "Gone.", "other", "Check cluster_id/tenant_id"),
+    (400, "OBE21002", "Tenant 2 not found in cluster 1.", "tenant", "check tenant_id"),
+    (400, "COM10001", "Bad parameter.", None, "check the module's parameters"),
+])
+def test_not_found_kinds_come_from_the_error_code(server, status, code, message, kind, hint):
+    server.reply(Reply(status, error_envelope(status, code, message)))
+    with pytest.raises(OcpApiError) as caught:
+        make_client(server.url, max_retries=0).failover_precheck(1, 2)
+    assert caught.value.not_found == kind
+    assert hint in str(caught.value)
+    assert len(server.requests) == 1, "a not-found answer is not retried"
+
+
+def test_html_404_page_of_a_proxy_is_about_the_path(server):
+    server.reply(Reply(404, raw="<html><title>404 Not Found</title></html>", headers={"Content-Type": "text/html"}))
+    with pytest.raises(OcpApiError) as caught:
+        make_client(server.url).get_tenant(1, 2)
+    assert caught.value.not_found == "path"
+    assert "got an HTML page ('404 Not Found')" in str(caught.value)
+    assert "OCP does not know this API path" in str(caught.value)
 
 
 def test_redirect_is_not_followed(server):
@@ -449,6 +491,62 @@ def test_get_subtask_log(server):
     server.reply(Reply(body=envelope({"log": "line 1\nline 2"})))
     assert make_client(server.url).get_subtask_log(5, 6) == "line 1\nline 2"
     assert server.requests[0]["path"] == "/api/v2/tasks/instances/5/subtasks/6/log"
+
+
+def test_get_subtask_log_is_one_attempt(server):
+    # The log only explains a failure that is already known: a failing log endpoint must not hold up its report
+    # with the retry budget (five attempts with backoff), and keeps the client's one error type.
+    server.default = Reply(500, error_envelope(500, "COM10000", "log storage unavailable"))
+    client = make_client(server.url, backoff_factor=0.5)
+    started = time.monotonic()
+    with pytest.raises(OcpApiError) as caught:
+        client.get_subtask_log(5, 6)
+    assert time.monotonic() - started < 1.0
+    assert len(server.requests) == 1
+    assert caught.value.status == 500
+    assert "log storage unavailable" in str(caught.value)
+
+
+def test_get_subtask_log_times_out_quickly(server, monkeypatch):
+    monkeypatch.setattr(client_module, "SUBTASK_LOG_TIMEOUT", 0.3)
+    server.default = Reply(body=envelope({"log": "late"}), delay=2.0)
+    started = time.monotonic()
+    with pytest.raises(OcpApiError) as caught:
+        make_client(server.url, request_timeout=30).get_subtask_log(5, 6)
+    assert time.monotonic() - started < 1.5
+    assert len(server.requests) == 1
+    assert "within 0.3 s" in str(caught.value)
+
+
+def test_precheck_answer_carries_the_server_time(server):
+    server.reply(Reply(body=dict(envelope({"valid": True}), timestamp="2024-07-23T17:42:34.069+08:00")))
+    data, answered_at = make_client(server.url).failover_precheck_answer(1, 2)
+    assert data == {"valid": True}
+    assert answered_at == pytest.approx(1721727754.069)
+
+
+def test_server_time_falls_back_to_the_date_header(server):
+    body = envelope({"valid": True})
+    del body["timestamp"]
+    server.reply(Reply(body=body))  # http.server sends a Date header of its own, in whole seconds
+    answered_at = make_client(server.url).failover_precheck_answer(1, 2)[1]
+    assert answered_at == int(answered_at)
+    assert abs(answered_at - time.time()) < 5
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-07-23T17:42:34.069+08:00", 1721727754.069),
+    ("2024-07-23T09:42:34Z", 1721727754.0),
+    ("2024-07-23T09:42:34.5-0100", 1721731354.5),
+    ("2024-07-23 09:42:34.123456+00:00", 1721727754.123456),
+    ("2024-07-23T17:42:34.069", None),  # no offset: the time zone is unknown
+    ("yesterday", None),
+    (None, None),
+    (1721727754, None),
+])
+def test_iso_epoch(text, expected):
+    result = client_module.iso_epoch(text)
+    assert result == (pytest.approx(expected) if expected is not None else None)
 
 
 def test_api_url_path_prefix_and_trailing_slash(server):
@@ -644,8 +742,8 @@ def test_pool_serves_concurrent_requests_in_parallel(server):
 @pytest.mark.parametrize("status, code, expected", [
     (401, "IAM10004", BASIC_AUTH_HINT),
     (403, "IAM11000", "lacks permission"),
-    (404, "COM10002", "Check cluster_id/tenant_id"),
-    (500, "OBE21002", "Check cluster_id/tenant_id"),
+    (404, "COM10002", "Check cluster_id/tenant_id"),  # the message names no resource
+    (500, "OBE21002", "OCP does not know this tenant"),
     (409, "COM10003", "conflict"),
     (400, "COM10001", "check the module's parameters"),
     (429, "COM10000", "rate-limiting"),
@@ -666,10 +764,21 @@ def test_401_with_access_keys_names_the_access_key_options(server):
     client = OcpClient(server.url, access_key_id="AK1", access_key_secret=SECRET_KEY, backoff_factor=0)
     with pytest.raises(OcpApiError) as caught:
         client.get_tenant(1, 2)
-    assert str(caught.value).endswith(ACCESS_KEY_AUTH_HINT)
+    assert ACCESS_KEY_AUTH_HINT in str(caught.value)
     assert "OCP_ACCESS_KEY_ID" in str(caught.value)
+    # A path-rewriting proxy breaks every signature: the hint names that possibility.
+    assert "A proxy in front of OCP that rewrites the request path or Host header" in str(caught.value)
     assert_clean(caught.value)
     assert len(server.requests) == 1, "401 is not retried"
+
+
+def test_401_with_access_keys_behind_a_path_prefix_names_the_prefix(server):
+    server.reply(Reply(401, error_envelope(401, "IAM10004", "Signature mismatch.")))
+    client = OcpClient(server.url + "/ocp", access_key_id="AK1", access_key_secret=SECRET_KEY, backoff_factor=0)
+    with pytest.raises(OcpApiError) as caught:
+        client.get_tenant(1, 2)
+    assert "api_url has the path prefix '/ocp', which is signed as part of the path" in str(caught.value)
+    assert "if a proxy strips it before OCP" in str(caught.value)
 
 
 def test_401_with_basic_auth(server):
@@ -687,6 +796,11 @@ def test_401_with_basic_auth(server):
     ("ftp://ocp.example.com", "starting with http:// or https://"),
     ("https://", "starting with http:// or https://"),
     ("https://ocp.example.com/?x=1", "without a query"),
+    ("https://ocp.example.com:8080/api/v2", "must not end in /api/v2 (the modules add OCP's API paths themselves): "
+     "give OCP's base URL, e.g. https://ocp.example.com:8080; got 'https://ocp.example.com:8080/api/v2'."),
+    ("https://ocp.example.com:8080/api/v2/", "must not end in /api/v2"),
+    ("https://ocp.example.com:8080/api", "must not end in /api (the modules"),
+    ("https://gw.example.com/ocp/API/V2", "must not end in /API/V2"),
     ("", "starting with http"),
 ])
 def test_bad_api_url(api_url, fragment):

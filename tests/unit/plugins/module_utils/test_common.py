@@ -119,6 +119,29 @@ def test_authentication_constraints(args, fragment):
     assert fragment in caught.value.result["msg"]
 
 
+@pytest.mark.parametrize("args, expected", [
+    ({"username": "admin", "password": "x"}, common.API_URL_MISSING + "."),
+    ({"username": "admin", "password": "x", "cluster": None},
+     "missing required arguments: cluster; " + common.API_URL_MISSING + "."),
+])
+def test_a_missing_api_url_says_where_it_can_come_from(args, expected):
+    spec = {"cluster": {"type": "int", "required": True}} if "cluster" in args else {}
+    args = {key: value for key, value in args.items() if value is not None}
+    with patch_module_args(args):
+        with pytest.raises(ModuleExit) as caught:
+            common.OcpModule(**ocp_module_kwargs(spec))
+    message = caught.value.result["msg"]
+    assert message == expected
+    for place in ("api_url option", "module_defaults for group/oceanbase.ocp.ocp", "OCP_API_URL", "ocp_api_url"):
+        assert place in message
+
+
+def test_other_missing_arguments_are_left_alone():
+    assert common.explain_missing_api_url("missing required arguments: cluster_id") == \
+        "missing required arguments: cluster_id"
+    assert common.explain_missing_api_url("something else: api_url") == "something else: api_url"
+
+
 def test_environment_fallbacks(monkeypatch):
     monkeypatch.setenv("OCP_API_URL", "https://ocp.example.com:8080")
     monkeypatch.setenv("OCP_ACCESS_KEY_ID", "AK1")

@@ -39,18 +39,26 @@ def valid_result(tenant_id, **extra):
     return result
 
 
-class StubClient:
-    """Answers prechecks from a dict of tenant ID -> raw result (or OcpApiError); records calls."""
+# The server time of the sample answer ("timestamp": "2024-07-23T17:42:33.754+08:00"), as epoch seconds.
+SAMPLE_ANSWERED_AT = 1721727753.754
 
-    def __init__(self, answers, delay=0.0):
+
+class StubClient:
+    """Answers prechecks from a dict of tenant ID -> raw result (or OcpApiError); records calls.
+
+    Every answer carries the server time `answered_at` (None: the answer had none).
+    """
+
+    def __init__(self, answers, delay=0.0, answered_at=SAMPLE_ANSWERED_AT):
         self.answers = answers
         self.delay = delay
+        self.answered_at = answered_at
         self.calls = []
         self.lock = threading.Lock()
         self.pool_size = None
         self.closed = False
 
-    def failover_precheck(self, cluster_id, tenant_id):
+    def failover_precheck_answer(self, cluster_id, tenant_id):
         with self.lock:
             self.calls.append((cluster_id, tenant_id))
         # Later tenants answer first, so the result order has to come from the request order.
@@ -58,7 +66,7 @@ class StubClient:
         answer = self.answers[tenant_id]
         if isinstance(answer, Exception):
             raise answer
-        return answer
+        return answer, self.answered_at
 
     def close(self):
         self.closed = True
@@ -72,8 +80,8 @@ def capture_exits(monkeypatch):
 @pytest.fixture
 def stub(monkeypatch):
     """Install a StubClient as the module's OCP client: stub(answers, delay=0) -> the client."""
-    def install(answers, delay=0.0):
-        client = StubClient(answers, delay)
+    def install(answers, delay=0.0, answered_at=SAMPLE_ANSWERED_AT):
+        client = StubClient(answers, delay, answered_at)
 
         def factory(**kwargs):
             client.pool_size = kwargs.get("pool_size")
@@ -109,10 +117,13 @@ def test_single_tenant_shapes_the_ocp_result(stub):
             "cluster_name": "OB424_A",
             "valid": False,
             "sync_scn": None,
+            "sync_lag_seconds": None,
             "primary_tenant_service_name": "SERVICE_C",
             "errors": [{"error_code": "OBE26107",
                         "error_message": "A failover is not allowed because the primary tenant can still be connected."}],
             "warnings": [],
+            "role": "STANDBY",
+            "role_source": "precheck",
         }],
     }
     assert client.calls == [(3000010, 2000025)]
@@ -245,6 +256,127 @@ def test_an_ocp_error_fails_with_one_line(stub):
 def test_precheck_entry_tolerates_missing_fields():
     assert ocp_failover_precheck.precheck_entry(7, {}) == {
         "tenant_id": 7, "name": None, "cluster_id": None, "cluster_name": None, "valid": False, "sync_scn": None,
-        "primary_tenant_service_name": None, "errors": [], "warnings": [],
+        "sync_lag_seconds": None, "primary_tenant_service_name": None, "errors": [], "warnings": [],
+        "role": "STANDBY", "role_source": "precheck",
     }
     assert ocp_failover_precheck.precheck_entry(7, {"checkResults": None, "valid": True})["valid"] is True
+
+
+# --- synchronization lag ----------------------------------------------------------------------------------------
+
+FRESH_SCN = 1721727753000000000  # 0.754 s before SAMPLE_ANSWERED_AT
+STALE_SCN = 1721724153000000000  # an hour earlier
+
+
+@pytest.mark.parametrize("sync_scn, answered_at, expected", [
+    (FRESH_SCN, SAMPLE_ANSWERED_AT, 0.754),
+    (STALE_SCN, SAMPLE_ANSWERED_AT, 3600.754),
+    (1721727753754000001, SAMPLE_ANSWERED_AT, 0.0),  # a hair ahead of OCP's clock: skew, not negative lag
+    (1721727753123456789, 1721727754.0, 0.877),  # nanoseconds count, no float rounding of the SCN
+    (str(FRESH_SCN), SAMPLE_ANSWERED_AT, 0.754),  # a Java long sent as a string
+    (None, SAMPLE_ANSWERED_AT, None),
+    (0, SAMPLE_ANSWERED_AT, None),
+    (True, SAMPLE_ANSWERED_AT, None),
+    (4611686018427387903, SAMPLE_ANSWERED_AT, None),  # OceanBase's SCN_MAX, far in the future
+    (946684799 * 10 ** 9, SAMPLE_ANSWERED_AT, None),  # before 2000: not an SCN of a running standby
+    (1721727753.5, SAMPLE_ANSWERED_AT, None),
+    ("soon", SAMPLE_ANSWERED_AT, None),
+    (FRESH_SCN, None, None),  # no server time: no lag rather than this host's clock
+])
+def test_sync_lag_seconds(sync_scn, answered_at, expected):
+    assert ocp_failover_precheck.sync_lag_seconds(sync_scn, answered_at) == expected
+
+
+def test_lag_of_a_fresh_and_a_stale_standby_and_of_one_without_sync_scn(stub):
+    stub({1: valid_result(1, syncScn=FRESH_SCN), 2: valid_result(2, syncScn=STALE_SCN),
+          3: valid_result(3, syncScn=None)})
+    outcome = run_module({"cluster_id": 1, "tenant_ids": [1, 2, 3]})
+    assert [entry["sync_lag_seconds"] for entry in outcome.result["prechecks"]] == [0.754, 3600.754, None]
+    assert outcome.result["valid"] is True, "without max_sync_lag_seconds the lag blocks nothing"
+
+
+def test_max_sync_lag_seconds_refuses_a_standby_that_lags_more(stub):
+    stub({1: valid_result(1, syncScn=FRESH_SCN), 2: valid_result(2, syncScn=STALE_SCN)})
+    outcome = run_module({"cluster_id": 1, "tenant_ids": [1, 2], "max_sync_lag_seconds": 30})
+    fresh, stale = outcome.result["prechecks"]
+    assert fresh["valid"] is True and fresh["errors"] == []
+    assert stale["valid"] is False
+    assert stale["errors"] == [{"error_code": "SYNC_LAG_TOO_HIGH", "error_message": (
+        "The standby lags 3600.754 s behind its primary (syncScn 1721724153000000000), above max_sync_lag_seconds 30:"
+        " a failover now would lose up to that much data.")}]
+    assert outcome.result["valid"] is False
+    assert not outcome.failed
+
+
+def test_max_sync_lag_seconds_with_fail_on_invalid_names_the_lag(stub):
+    stub({2: valid_result(2, syncScn=STALE_SCN)})
+    outcome = run_module({"cluster_id": 1, "tenant_id": 2, "max_sync_lag_seconds": 60.5, "fail_on_invalid": True})
+    assert outcome.failed
+    assert "tenant 2 (t2): SYNC_LAG_TOO_HIGH The standby lags 3600.754 s" in outcome.result["msg"]
+    assert "above max_sync_lag_seconds 60.5" in outcome.result["msg"]
+
+
+def test_an_unknown_lag_fails_the_bound_closed(stub):
+    stub({3: valid_result(3, syncScn=None)})
+    outcome = run_module({"cluster_id": 1, "tenant_id": 3, "max_sync_lag_seconds": 30})
+    [entry] = outcome.result["prechecks"]
+    assert entry["valid"] is False
+    assert [error["error_code"] for error in entry["errors"]] == ["SYNC_LAG_UNKNOWN"]
+    assert "unset it to go on without the bound" in entry["errors"][0]["error_message"]
+
+
+def test_an_answer_without_server_time_has_no_lag(stub):
+    stub({1: valid_result(1, syncScn=FRESH_SCN)}, answered_at=None)
+    outcome = run_module({"cluster_id": 1, "tenant_id": 1})
+    assert outcome.result["prechecks"][0]["sync_lag_seconds"] is None
+
+
+@pytest.mark.parametrize("bound", [-1, float("nan"), float("inf")])
+def test_bad_max_sync_lag_seconds_fails_before_any_request(stub, bound):
+    client = stub({})
+    outcome = run_module({"cluster_id": 1, "tenant_id": 1, "max_sync_lag_seconds": bound})
+    assert outcome.failed
+    assert "max_sync_lag_seconds must be a number of seconds, zero or more" in outcome.result["msg"]
+    assert client.calls == []
+
+
+# --- tenants that are not standbys (OBE26013) ---------------------------------------------------------------------
+
+NOT_STANDBY = {"errorCode": "OBE26013", "warning": False,
+               "errorMessage": "The operation is not allowed because the tenant's role is PRIMARY."}
+
+
+def test_obe26013_as_a_check_result_reports_the_role(stub):
+    stub({1: valid_result(1), 2: valid_result(2, valid=False, syncScn=None, checkResults=[NOT_STANDBY])})
+    outcome = run_module({"cluster_id": 1, "tenant_ids": [1, 2], "max_sync_lag_seconds": 30})
+    standby, primary = outcome.result["prechecks"]
+    assert (standby["role"], standby["role_source"]) == ("STANDBY", "precheck")
+    assert (primary["role"], primary["role_source"]) == ("PRIMARY", "precheck")
+    assert primary["valid"] is False
+    assert [error["error_code"] for error in primary["errors"]] == ["OBE26013"], "no lag error for a primary"
+    assert not outcome.failed
+
+
+def test_obe26013_as_an_error_answer_does_not_fail_the_module(stub):
+    error = OcpApiError("POST", "/api/v2/ob/clusters/1/tenants/2/failoverPreCheck",
+                        "The operation is not allowed because the tenant's role is PRIMARY.", status=400,
+                        code="OBE26013", trace_id="t2")
+    stub({1: valid_result(1), 2: error})
+    outcome = run_module({"cluster_id": 1, "tenant_ids": [1, 2], "max_sync_lag_seconds": 30})
+    assert not outcome.failed
+    assert outcome.result["valid"] is False
+    assert outcome.result["prechecks"][1] == {
+        "tenant_id": 2, "name": None, "cluster_id": 1, "cluster_name": None, "valid": False, "sync_scn": None,
+        "sync_lag_seconds": None, "primary_tenant_service_name": None,
+        "errors": [{"error_code": "OBE26013",
+                    "error_message": "The operation is not allowed because the tenant's role is PRIMARY."}],
+        "warnings": [], "role": "PRIMARY", "role_source": "precheck",
+    }
+
+
+def test_other_error_answers_still_fail_the_module(stub):
+    error = OcpApiError("POST", "/x", "Internal verification in OceanBase failed.", status=500, code="OBE26017")
+    stub({1: valid_result(1), 2: error})
+    outcome = run_module({"cluster_id": 1, "tenant_ids": [1, 2]})
+    assert outcome.failed
+    assert "OBE26017" in outcome.result["msg"]

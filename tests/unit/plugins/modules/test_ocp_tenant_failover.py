@@ -14,6 +14,7 @@ from ansible.module_utils.common.warnings import get_warning_messages
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER
+from ansible_collections.oceanbase.ocp.plugins.module_utils import role_change
 from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import RoleChangeRun
 from ansible_collections.oceanbase.ocp.plugins.modules import ocp_tenant_failover as module_under_test
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import (
@@ -50,7 +51,7 @@ def engines(monkeypatch):
         client = args[1]
         return RoleChangeRun(*args, **dict(kwargs, clock=client.clock, sleep=client.clock.sleep))
 
-    monkeypatch.setattr(module_under_test, "RoleChangeRun", spy)
+    monkeypatch.setattr(role_change, "RoleChangeRun", spy)  # the module builds its run through role_change.run_operation
     return built
 
 
@@ -90,7 +91,7 @@ class TestOptions:
         ({"tenants": tenants(1), "wait_sleep": 0}, "wait_sleep must be a positive number of seconds, got 0"),
         ({"tenants": [], "wait_timeout": 0},
          "tenants must list at least one tenant to fail over; wait_timeout must be a positive number of seconds"),
-        ({"tenants": [{"service_name": "SVC"}]}, "missing required arguments: tenant_id found in tenants"),
+        ({"tenants": [{"service_name": "SVC"}]}, "tenants[0] gives neither tenant_id nor name: give exactly one"),
         ({"tenants": ["2000025"]}, "dictionary requested"),  # ansible-core's own words: it names no option
         ({"tenants": tenants(1), "tenant": 1}, "Unsupported parameters"),
         ({"tenants": tenants(1), "retry_failed_tasks": "sometimes"}, "retry_failed_tasks"),
@@ -117,7 +118,8 @@ class TestRun:
              return_subtasks=False, wait=False, wait_timeout=77, wait_sleep=0.5)
         [(args, kwargs)] = engines
         assert args[0] is FAILOVER and args[1] is ocp and args[2] == CLUSTER_ID
-        assert args[3] == [{"tenant_id": 1, "service_name": "SVC"}]
+        # by id: the name is left to the engine's read (names.resolve_tenants reads nothing for ids)
+        assert args[3] == [{"tenant_id": 1, "name": None, "service_name": "SVC"}]
         assert (kwargs["check_mode"], kwargs["retry_failed_tasks"], kwargs["return_subtasks"], kwargs["wait"],
                 kwargs["wait_timeout"], kwargs["wait_sleep"]) == (True, True, False, False, 77, 0.5)
         assert kwargs["warn"].__self__.__class__.__name__ == "OcpModule"
@@ -137,7 +139,7 @@ class TestMain:
         outcome = main(tenants=[{"tenant_id": 1, "service_name": "SVC"}, {"tenant_id": 2}])
         assert not outcome.failed
         result = outcome.result
-        assert set(result) == {"changed", "tenants", "tasks", "polls"}
+        assert set(result) == {"changed", "cluster_id", "tenants", "tasks", "polls"}
         assert result["changed"] is True
         assert [(entry["tenant_id"], entry["action"], entry["role_after"]) for entry in result["tenants"]] == [
             (1, "failed_over", "PRIMARY"), (2, "failed_over", "PRIMARY")]
