@@ -573,6 +573,7 @@ class JobRuns:
     walls: list = field(default_factory=list)
     module_seconds: list = field(default_factory=list)  # the sum of the module processes' own time, per run
     module_runs: Counter = field(default_factory=Counter)  # module name -> processes per run (last run)
+    deciding_runs: int = 0  # failover module runs before the first precheck: only deciding what to precheck
     requests: list = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
     per_task: dict = field(default_factory=dict)
@@ -598,6 +599,10 @@ def record_job_run(runs, run, requests):
     runs.walls.append(run.wall)
     runs.module_seconds.append(sum(module.seconds for module in run.modules))
     runs.module_runs = Counter(module.module for module in run.modules)
+    # Last turn's role ran ocp_tenant_failover in check mode first, only to learn which tenants to precheck.
+    prechecks = [module.started for module in run.modules if module.module == "ocp_failover_precheck"]
+    runs.deciding_runs = sum(1 for module in run.modules if module.module == "ocp_tenant_failover"
+                             and prechecks and module.started < prechecks[0])
     runs.requests.append(len(requests))
     runs.kinds = kind_counts(requests)
     for name, task in run.times.items():
@@ -780,7 +785,7 @@ def role_rows(role_runs, uri_runs, precheck_seconds, task_seconds):
         own = median(runs.module_seconds)
         wall = median(runs.walls)
         modules = ", ".join(f"{name} x{count}" for name, count in sorted(runs.module_runs.items()))
-        deciding = runs.module_runs.get("ocp_tenant_failover", 0) - 1
+        deciding = runs.deciding_runs
         rows.append(Row(f"role, {tenants} tenants ({precheck_seconds:g} s prechecks, {task_seconds:g} s tasks):"
                         " whole ansible-playbook", spread(runs.walls) + ("" if len(runs.walls) > 1 else " (1 run)"),
                         f"requests {counts(runs.requests)}: "
