@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, oceanbase.ocp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark-only callback: append each task's wall time (start of the task to its result) to a JSON-lines file."""
+"""Benchmark-only callback: append each task's wall time (start of the task to its result) and the size of its
+result to a JSON-lines file."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ short_description: write per-task wall times to the file named by OCP_BENCH_TIME
 description:
   - Benchmark-only callback of oceanbase.ocp, enabled by benchmarks/run.py.
   - One JSON line per task result, with C(seconds) from the task's start to its result (monotonic clock) and the
-    C(started)/C(ended) epoch times, which benchmarks/run.py lines up with the OCP simulator's request log.
+    C(started)/C(ended) epoch times, which benchmarks/run.py lines up with the OCP simulator's request log, and
+    C(result_bytes), the size of the task's result as JSON (what the module returned, as Ansible holds it).
 """
 
 
@@ -43,7 +45,8 @@ class CallbackModule(CallbackBase):
             return
         started_monotonic, started_epoch = started
         entry = {"task": result._task.get_name(), "status": status, "seconds": time.monotonic() - started_monotonic,
-                 "started": started_epoch, "ended": time.time()}
+                 "started": started_epoch, "ended": time.time(),
+                 "result_bytes": len(json.dumps(result._result, default=str))}
         with open(self._path, "a", encoding="utf-8") as stream:
             stream.write(json.dumps(entry) + "\n")
 
