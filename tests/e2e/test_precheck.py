@@ -19,6 +19,7 @@ BATCH_SIZE = 30
 BATCH_FIRST_ID = 2100001
 BATCH_PRECHECK_SECONDS = 1.5
 
+
 @pytest.fixture(params=sorted(API_SHAPES))
 def api_shape(request):
     return request.param
@@ -29,7 +30,6 @@ def simulator(scenario, api_shape):
     """Every test here runs against both forms of OCP (conftest.API_SHAPES), whatever scenario it brings."""
     with simulator_in_shape(scenario, api_shape) as sim:
         yield sim
-
 
 
 def precheck(name, **args):

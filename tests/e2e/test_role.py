@@ -32,6 +32,7 @@ REPORT = "Report the precheck results"
 ROLE_TIMING = {"precheck_seconds": 0.05, "subtask_seconds": 0.1,
                "subtask_seconds_by_name": {"Failover to primary tenant": 3.0}}
 
+
 @pytest.fixture(params=sorted(API_SHAPES))
 def api_shape(request):
     return request.param
@@ -42,7 +43,6 @@ def simulator(scenario, api_shape):
     """Every test here runs against both forms of OCP (conftest.API_SHAPES), whatever scenario it brings."""
     with simulator_in_shape(scenario, api_shape) as sim:
         yield sim
-
 
 
 def role_scenario(primary_reachable=(), warnings=None, sync_lag=None, timing=None, already_primary=(), options=None):

@@ -269,6 +269,7 @@ def merged(*dicts):
 
 # ----- acting on the simulator while a run runs (Case.during): (simulator, process, events)
 
+
 def request_seen(simulator, process, predicate):
     """The first request-log entry that satisfies `predicate`, polled while the run runs (None if it ended first)."""
     deadline = time.monotonic() + RUN_TIMEOUT
@@ -336,6 +337,7 @@ def restart_after_failover(seconds):
 
 
 # ----- expectations that need the simulator's ids
+
 
 def names_failed_subtask(subtask_name, tenant_id=SALES, tenant_name="sales_2"):
     """The failure message names the tenant, its task, the failed subtask and quotes the subtask's log."""
@@ -965,8 +967,6 @@ BAD_MODULE_INPUTS = [
 ]
 
 
-
-
 def for_shapes(cases, shapes=None):
     """One case per task shape it runs against (`shapes`, else the case's own), the shape's name appended to its id,
     with the case's overrides for that shape (`fields` are merged into the case's fields)."""
@@ -987,6 +987,7 @@ def as_params(cases):
 
 
 # ----- running a case
+
 
 def closed_port_url():
     with socket.socket() as sock:
@@ -1294,6 +1295,7 @@ def task_sections(output):
 
 # ----- judging an outcome
 
+
 def dig(data, path):
     """The value at a dotted path; "*" maps the rest of the path over a list."""
     head, _dot, rest = path.partition(".")
@@ -1526,6 +1528,7 @@ def test_fault_case(case, request, scenario, ansible_env, tmp_path, outcomes, fa
 
 
 # ----- the double-failover detector itself (no OCP): it must fire, or the closing table's zero means nothing
+
 
 def _post(at, *tenant_ids, auth="basic"):
     return {"method": "POST", "path": "/api/v2/ob/clusters/%d/tenants/failover" % STANDBY_CLUSTER, "time": at, "auth": auth,
