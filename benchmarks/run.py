@@ -7,8 +7,9 @@ Prints the machine and three tables (benchmarks/README.md explains every figure)
      documented shape: one precheck each as evidence of last resort), with return_subtasks false and true. For
      each: wall time, overhead (wall minus the server's own time), requests by kind, the module process's CPU
      time and peak memory, and the size of the result;
-  2. where a failover's overhead goes (phases from the request log) and how its polls keep their schedule;
-  3. the targets: requests and POSTs at N = 1000, overhead at 1000 vs 10, poll schedule, the role end to end
+  2. where a failover's overhead goes (phases from the recorded requests, OCP's task times, the module's exit);
+  3. the targets: requests and POSTs at N = 1000, overhead at 1000 vs 10, the poll schedule (and a case of slow
+     polls on a fixed schedule, where drift would show), the role end to end
      (10 tenants) against the modules' own time, the role against the same job written with ansible.builtin.uri
      tasks (N = 10 and 50), result sizes, and module start-up against a no-op module.
 Times are task wall times measured by the task_timer callback (task start to result), module process figures

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make benchmark`: performance figures of the collection against the OCP simulator (benchmarks/run.py, explained in
 # benchmarks/README.md). Options pass through: `bash scripts/benchmark.sh --help`, or for a quick run
-# `bash scripts/benchmark.sh --tenants 10 --precheck-seconds 0.5`.
+# `bash scripts/benchmark.sh --only scale --sizes 10 1000 --scale-repeat 1`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/venv.sh
