@@ -295,12 +295,7 @@ class RoleChangeRun:
             plan.latest = latest
             self.plans.append(plan)
             undecided.update(tenant_id for tenant_id, evidence in roles.items() if not evidence.known)
-        by_cluster = {}
-        for tenant_id in sorted(undecided):
-            by_cluster.setdefault(self.cluster_of(tenant_id), []).append(tenant_id)
-        resolved = {}
-        for cluster_id in sorted(by_cluster):
-            resolved.update(self.op.resolve_unknown_roles(self.client, cluster_id, by_cluster[cluster_id]))
+        resolved = self.resolve_roles(undecided)
         if resolved:
             for plan in self.plans:
                 for tenant_id in plan.roles:
@@ -317,6 +312,17 @@ class RoleChangeRun:
                 if plan.action in (self.op.action_submitted, ACTION_RETRIED):
                     plan.action = ACTION_NOT_SUBMITTED
             raise self.fail("Nothing was sent to OCP: %s" % " ".join(blockers))
+
+    def resolve_roles(self, tenant_ids):
+        """tenant id -> RoleEvidence from the operation's evidence of last resort (the failover precheck), asked in
+        each tenant's own cluster."""
+        by_cluster = {}
+        for tenant_id in sorted(tenant_ids):
+            by_cluster.setdefault(self.cluster_of(tenant_id), []).append(tenant_id)
+        resolved = {}
+        for cluster_id in sorted(by_cluster):
+            resolved.update(self.op.resolve_unknown_roles(self.client, cluster_id, by_cluster[cluster_id]))
+        return resolved
 
     def decide(self, plan):
         """Set the plan's action; returns a message when the item blocks the whole run, else None."""
@@ -579,6 +585,7 @@ class RoleChangeRun:
         succeeded = [plan for plan in followed if plan.task.get("status") == TASK_SUCCESSFUL]
         mismatched = self.confirm_roles(succeeded)
         failed = [plan for plan in followed if plan.task.get("status") == TASK_FAILED]
+        self.roles_after_failure(failed)
         problems = []
         if outcome is not None and outcome.timed_out:
             problems.append("Timed out after %s seconds waiting for the %s tasks: %s. They keep running in OCP; rerun"
@@ -609,6 +616,23 @@ class RoleChangeRun:
             report += " (its log could not be read: %s)" % plan.failure["log_error"]
         report += "\n  Retry it with: POST /api/v2/tasks/instances/%s/retry" % plan.task.get("id")
         return report
+
+    def roles_after_failure(self, failed):
+        """Record the roles FAILED tasks left: a task that failed after its role switch leaves the new role (a
+        half-done failover), one that failed before it the old one. Read again (the tenantRole field, else the
+        failover precheck); a role that cannot be read stays unknown (null), never assumed."""
+        tenant_ids = [tenant_id for plan in failed for tenant_id in self.op.target_roles(plan.item)]
+        if not tenant_ids:
+            return
+        try:
+            if self.roles_reported:
+                fresh = dict((tenant.get("id"), tenant) for tenant in self.client.list_tenants(self.cluster_id))
+                found = dict((tenant_id, reported_role(fresh.get(tenant_id))) for tenant_id in tenant_ids)
+            else:
+                found = dict((tenant_id, evidence.role) for tenant_id, evidence in self.resolve_roles(tenant_ids).items())
+        except OcpApiError:
+            found = {}  # the failure report matters more than the role: it says to check the tenant in OCP
+        self.roles_after.update((tenant_id, found.get(tenant_id)) for tenant_id in tenant_ids)
 
     def confirm_roles(self, succeeded):
         """Record the roles after the tasks that succeeded; returns messages for tenants that contradict them.
@@ -656,12 +680,7 @@ class RoleChangeRun:
             return dict(target)
         roles = {}
         for tenant_id in target:
-            if tenant_id in self.roles_after:
-                roles[tenant_id] = self.roles_after[tenant_id]
-            elif plan.task is not None and plan.task.get("status") == TASK_FAILED:
-                roles[tenant_id] = plan.roles[tenant_id].role
-            else:
-                roles[tenant_id] = None
+            roles[tenant_id] = self.roles_after.get(tenant_id)
         return roles
 
     def entry(self, plan):

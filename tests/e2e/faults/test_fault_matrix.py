@@ -683,11 +683,7 @@ FAILOVER_CASES = [
                   failed=True, failover_tasks=1, check=lambda outcome, name=name: (
                       names_failed_subtask(name)(outcome) + reports_the_role_after_a_failed_task(name)(outcome)),
                   fields={"tenants.*.task_status": ["SUCCESSFUL", "FAILED"], "tenants.1.failed_subtask.name": name,
-                          "tenants.0.role_after": "PRIMARY"},
-                  bug=None if SUBTASK_NAMES.index(name) <= 1 else (
-                      "a failover task FAILED after its role switch (at %r) leaves the tenant PRIMARY, yet "
-                      "tenants[].role_after says STANDBY, the role before the run (role_change.predicted_roles uses "
-                      "plan.roles for a FAILED task); a DBA reading it would think the tenant still a standby" % name))
+                          "tenants.0.role_after": "PRIMARY"})
     for index, name in enumerate(SUBTASK_NAMES)
 ] + [
     failover_case("failover-task-failed-without-subtasks-in-the-result", {"return_subtasks": False}, auth="aksk",
@@ -764,10 +760,7 @@ ROLE_CASES = [
               {"ocp_request_timeout": 2, "tenant_failover_wait_timeout": FOLLOW_TIMEOUT}, auth="aksk",
               faults=({"path": FAILOVER_POST, "action": "drop"},), failed=True, failover_tasks=0,
               failing_task=ROLE_SUBMIT_TASK, attempts=("POST", FAILOVER_POST, [None]), messages=OUTCOME_UNKNOWN, slow=True,
-              run_timeout=90,
-              bug="the role's submission step (wait: false) gets no wait_timeout, so after a lost answer it follows OCP's "
-                  "task list for the module's default 1800 s, whatever tenant_failover_wait_timeout says "
-                  "(roles/tenant_failover/tasks/main.yml, 'Submit the failover in one batch')"),
+              run_timeout=90),
     # The switchback's primaries are alive: the role prechecks ohayo_2 as the standby it is again (not "already
     # primary" after its old failover) and OCP's OBE26107 stops it.
     role_case("role-after-a-switchback", scenario_file="switchback.yml", failed=True, sent=NO_FAILOVER, failover_tasks=0,
