@@ -13,6 +13,8 @@ description:
   - Runs OCP's failover precheck (C(POST /api/v2/ob/clusters/{id}/tenants/{tenantId}/failoverPreCheck)) for one
     or more standby tenants of an OCP-managed OceanBase cluster and reports, per tenant, whether a failover is
     allowed and which errors and warnings OCP found.
+  - The cluster and the tenants can be given by OCP ID or by name; names are looked up exactly in OCP's lists before
+    any precheck is sent.
   - The prechecks of several tenants run concurrently, so checking many tenants takes about as long as checking
     the slowest one.
   - The precheck changes nothing, so the module always reports C(changed=false) and runs in check mode too.
@@ -38,19 +40,36 @@ options:
   cluster_id:
     description:
       - OCP ID of the cluster that holds the standby tenants.
+      - Exactly one of O(cluster_id) and O(cluster_name) is required.
     type: int
-    required: true
+  cluster_name:
+    description:
+      - Name of the OCP cluster that holds the standby tenants, instead of O(cluster_id).
+      - Compared exactly (OCP's own name filter also matches parts of names). A name that no cluster has, or that
+        several clusters share, fails the module before any precheck is sent, with the similar names or the IDs.
+    type: str
   tenant_id:
     description:
       - OCP ID of the standby tenant to check.
-      - Exactly one of O(tenant_id) or O(tenant_ids) is required.
+      - Exactly one of O(tenant_id), O(tenant_ids) and O(tenant_names) is required.
     type: int
   tenant_ids:
     description:
-      - OCP IDs of the standby tenants to check, all in O(cluster_id). Must not be empty or hold duplicates.
-      - Exactly one of O(tenant_id) or O(tenant_ids) is required.
+      - OCP IDs of the standby tenants to check, all in the cluster. Must not be empty or hold duplicates.
+      - Exactly one of O(tenant_id), O(tenant_ids) and O(tenant_names) is required.
     type: list
     elements: int
+  tenant_names:
+    description:
+      - Names of the standby tenants to check, all in the cluster, instead of their IDs. Must not be empty or hold
+        duplicates.
+      - Resolved in the cluster's tenant list (C(GET /api/v2/ob/clusters/{id}/tenants), every page) and compared
+        exactly, so V(t1) never selects C(t10). Unknown names (listed with the similar names OCP has) and names
+        several tenants share (listed with their IDs) fail the module before any precheck is sent, every problem in
+        one message.
+      - Exactly one of O(tenant_id), O(tenant_ids) and O(tenant_names) is required.
+    type: list
+    elements: str
   fail_on_invalid:
     description:
       - Fail when any tenant may not be failed over, with a message that names each such tenant and OCP's
@@ -141,6 +160,23 @@ EXAMPLES = r"""
       loop_control:
         label: "{{ item.tenant_id }}"
 
+- name: Precheck tenants by name
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/oceanbase.ocp.ocp:
+      api_url: https://ocp.example.com:8080
+  tasks:
+    - name: Check the standby tenants trade_dr and pay_dr of the cluster obcluster_dr
+      oceanbase.ocp.ocp_failover_precheck:
+        cluster_name: obcluster_dr
+        tenant_names: [trade_dr, pay_dr]
+      register: precheck
+
+    - name: Show the OCP ids the names stand for
+      ansible.builtin.debug:
+        msg: "cluster {{ precheck.cluster_id }}: {{ precheck.prechecks | items2dict(key_name='name', value_name='tenant_id') }}"
+
 - name: Stop a disaster-recovery play early unless every standby tenant can take over
   hosts: localhost
   gather_facts: false
@@ -157,6 +193,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+cluster_id:
+  description: ID of the OCP cluster, as given or as looked up from O(cluster_name).
+  returned: success
+  type: int
+  sample: 3000010
 valid:
   description: Whether every tenant checked may be failed over (OCP found no error, only warnings if any).
   returned: success
@@ -164,7 +205,8 @@ valid:
   sample: false
 prechecks:
   description:
-    - One precheck result per tenant, in the order of O(tenant_ids) (or the single O(tenant_id)).
+    - One precheck result per tenant, in the order of O(tenant_ids) or O(tenant_names) (or the single
+      O(tenant_id)).
     - Also returned when O(fail_on_invalid=true) fails the module because a tenant is not valid.
   returned: success
   type: list
@@ -284,6 +326,7 @@ import math
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.concurrency import run_concurrently
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.names import resolve_cluster, resolve_tenants
 from ansible_collections.oceanbase.ocp.plugins.module_utils.precheck import findings
 from ansible_collections.oceanbase.ocp.plugins.module_utils.precheck import invalid_message as shared_invalid_message
 from ansible_collections.oceanbase.ocp.plugins.module_utils.sync_lag import scn_value, sync_lag_seconds
@@ -363,28 +406,50 @@ def invalid_message(prechecks):
         precheck["tenant_id"], " (%s)" % precheck["name"] if precheck["name"] else ""))
 
 
-def requested_tenant_ids(module):
-    """The tenant IDs to check, in order; fails the module before any request if they are unusable."""
+def requested_tenants(module):
+    """(option, values): the option that names the tenants to check and its values, in order; fails the module
+    before any request if they are unusable (names are resolved later, in OCP's lists)."""
     params = module.params
-    tenant_ids = [params["tenant_id"]] if params["tenant_id"] is not None else params["tenant_ids"]
-    problems = id_problems("cluster_id", [params["cluster_id"]])
+    if params["tenant_names"] is not None:
+        option, tenants = "tenant_names", params["tenant_names"]
+    elif params["tenant_id"] is not None:
+        option, tenants = "tenant_id", [params["tenant_id"]]
+    else:
+        option, tenants = "tenant_ids", params["tenant_ids"]
+    problems = id_problems("cluster_id", [params["cluster_id"]]) if params["cluster_id"] is not None else []
     if params["max_concurrency"] < 1:
         problems.append("max_concurrency must be at least 1, got %d" % params["max_concurrency"])
     bound = params["max_sync_lag_seconds"]
     if bound is not None and (isinstance(bound, bool) or not math.isfinite(bound) or bound < 0):
         problems.append("max_sync_lag_seconds must be a number of seconds, zero or more, got %s" % bound)
-    if not tenant_ids:
-        problems.append("tenant_ids must list at least one tenant ID")
-    duplicates = sorted(set(tenant_id for tenant_id in tenant_ids if tenant_ids.count(tenant_id) > 1))
+    kind = "names" if option == "tenant_names" else "IDs"
+    if not tenants:
+        problems.append("%s must list at least one tenant %s" % (option, kind[:-1]))
+    duplicates = sorted(set(tenant for tenant in tenants if tenants.count(tenant) > 1), key=str)
     if duplicates:
-        problems.append("tenant_ids lists these tenant IDs more than once: %s" % ", ".join(map(str, duplicates)))
-    problems += id_problems("tenant_id" if params["tenant_id"] is not None else "tenant_ids", tenant_ids)
+        problems.append("%s lists these tenant %s more than once: %s" % (option, kind, ", ".join(map(str, duplicates))))
+    if option == "tenant_names":
+        problems += ["tenant_names[%d] is an empty name" % index for index, name in enumerate(tenants) if not name]
+    else:
+        problems += id_problems(option, tenants)
     if problems:
         module.fail_json(msg="Invalid input, nothing was sent to OCP: %s." % "; ".join(problems))
-    return tenant_ids
+    return option, tenants
 
 
-def precheck_one(client, cluster_id, tenant_id, bound):
+def resolve(client, params, option, tenants):
+    """(cluster_id, cluster_name or None, [(tenant_id, name or None)]): the cluster and the tenants to check, names looked up in OCP's lists
+    (names.py: compared exactly, every problem in one NameResolutionError). Tenants given by ID are not looked up:
+    the precheck answer names them."""
+    cluster_id, cluster_name = resolve_cluster(client, params["cluster_id"], params["cluster_name"])
+    if option != "tenant_names":
+        return cluster_id, cluster_name, [(tenant_id, None) for tenant_id in tenants]
+    resolved = resolve_tenants(client, cluster_id, [dict(name=name) for name in tenants], option)
+    return cluster_id, cluster_name, [(item["tenant_id"], item["name"]) for item in resolved]
+
+
+def precheck_one(client, cluster_id, cluster_name, tenant, bound):
+    tenant_id, name = tenant
     try:
         raw, answered_at = client.failover_precheck_answer(cluster_id, tenant_id)
     except OcpApiError as error:
@@ -392,18 +457,23 @@ def precheck_one(client, cluster_id, tenant_id, bound):
         role = role_from_precheck_error(error)
         if role is None:
             raise
-        return not_standby_entry(cluster_id, tenant_id, error, role)
-    return apply_lag_bound(precheck_entry(tenant_id, raw, answered_at), bound)
+        entry = not_standby_entry(cluster_id, tenant_id, error, role)
+    else:
+        entry = apply_lag_bound(precheck_entry(tenant_id, raw, answered_at), bound)
+    # The names the caller gave, when OCP's answer has none (an OBE26013 error answer names nothing).
+    entry["name"] = entry["name"] or name
+    entry["cluster_name"] = entry["cluster_name"] or cluster_name
+    return entry
 
 
 def run(module, client):
-    cluster_id = module.params["cluster_id"]
-    tenant_ids = requested_tenant_ids(module)
+    option, tenants = requested_tenants(module)
+    cluster_id, cluster_name, tenants = resolve(client, module.params, option, tenants)
     bound = module.params["max_sync_lag_seconds"]
     prechecks = run_concurrently(
-        lambda tenant_id: precheck_one(client, cluster_id, tenant_id, bound), tenant_ids, module.params["max_concurrency"]
+        lambda tenant: precheck_one(client, cluster_id, cluster_name, tenant, bound), tenants, module.params["max_concurrency"]
     )
-    result = dict(valid=all(precheck["valid"] for precheck in prechecks), prechecks=prechecks)
+    result = dict(cluster_id=cluster_id, valid=all(precheck["valid"] for precheck in prechecks), prechecks=prechecks)
     if module.params["fail_on_invalid"] and not result["valid"]:
         module.fail_json(msg=invalid_message(prechecks), **result)
     return False, result, None
@@ -413,20 +483,22 @@ def main():
     module = OcpModule(
         **ocp_module_kwargs(
             dict(
-                cluster_id=dict(type="int", required=True),
+                cluster_id=dict(type="int"),
+                cluster_name=dict(type="str"),
                 tenant_id=dict(type="int"),
                 tenant_ids=dict(type="list", elements="int"),
+                tenant_names=dict(type="list", elements="str"),
                 fail_on_invalid=dict(type="bool", default=False),
                 max_concurrency=dict(type="int", default=50),
                 max_sync_lag_seconds=dict(type="float"),
             ),
-            mutually_exclusive=[["tenant_id", "tenant_ids"]],
-            required_one_of=[["tenant_id", "tenant_ids"]],
+            mutually_exclusive=[["cluster_id", "cluster_name"], ["tenant_id", "tenant_ids", "tenant_names"]],
+            required_one_of=[["cluster_id", "cluster_name"], ["tenant_id", "tenant_ids", "tenant_names"]],
             supports_check_mode=True,
         )
     )
     # One keep-alive connection per request that can be under way at once, and no more.
-    tenant_count = len(module.params["tenant_ids"] or [module.params["tenant_id"]])
+    tenant_count = len(module.params["tenant_ids"] or module.params["tenant_names"] or [module.params["tenant_id"]])
     run_module(module, run, pool_size=max(1, min(module.params["max_concurrency"], tenant_count)))
 
 

@@ -43,10 +43,18 @@ def credential_env(credential_inputs):
     return rendered
 
 
-def survey_extra_vars():
+def survey_extra_vars(by_name=False):
+    """The survey's answers as AWX sends them: by ids, with the optional cluster name left blank (an empty text), or
+    by names, with the optional cluster id left blank (an integer left blank is not sent)."""
+    if by_name:
+        cluster = {"tenant_failover_cluster_name": "ob_west"}
+        tenants = [{"name": "app%d_standby" % index} for index in range(len(STANDBYS))]
+    else:
+        cluster = {"tenant_failover_cluster_id": STANDBY_CLUSTER, "tenant_failover_cluster_name": ""}
+        tenants = [{"tenant_id": t} for t in STANDBYS]
     return {
-        "tenant_failover_cluster_id": STANDBY_CLUSTER,
-        "tenant_failover_tenants_json": json.dumps([{"tenant_id": t} for t in STANDBYS]),
+        **cluster,
+        "tenant_failover_tenants_json": json.dumps(tenants),
         "tenant_failover_allow_warnings": "true",
         "tenant_failover_max_sync_lag_seconds": 300.0,  # the standbys lag a few seconds
         "tenant_failover_retry_failed_tasks": "false",
@@ -54,7 +62,7 @@ def survey_extra_vars():
     }
 
 
-def run_job(tmp_path, collections_path, credential_inputs, check=False):
+def run_job(tmp_path, collections_path, credential_inputs, check=False, by_name=False):
     private_data_dir = tmp_path / "job"
     project = private_data_dir / "project"
     project.mkdir(parents=True)
@@ -66,7 +74,7 @@ def run_job(tmp_path, collections_path, credential_inputs, check=False):
                 "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_NOCOLOR": "1",
                 "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")})
     runner = ansible_runner.run(private_data_dir=str(private_data_dir), playbook="failover.yml",
-                                extravars=survey_extra_vars(), envvars=env, quiet=True,
+                                extravars=survey_extra_vars(by_name), envvars=env, quiet=True,
                                 cmdline="--check --diff" if check else "--diff", timeout=600)
     return runner, private_data_dir
 
@@ -138,6 +146,20 @@ def test_job_through_ansible_runner(simulator, collections_path, tmp_path, crede
     secrets = [ADMIN_PASSWORD, ACCESS_KEY_SECRET]
     assert secrets_in_artifacts(check_dir, secrets) == []
     assert secrets_in_artifacts(job_dir, secrets) == []
+
+
+def test_job_with_survey_answers_by_name(simulator, collections_path, tmp_path):
+    credential_inputs = {"api_url": simulator.url, "username": ADMIN_USER, "password": ADMIN_PASSWORD}
+
+    runner, job_dir = run_job(tmp_path / "real", collections_path, credential_inputs, by_name=True)
+
+    assert runner.status == "successful", runner.stdout.read()
+    [post] = failover_posts(simulator)
+    assert post["path"].endswith("/clusters/%d/tenants/failover" % STANDBY_CLUSTER)
+    assert [item["tenantId"] for item in post["body"]["failoverTenantItemList"]] == STANDBYS
+    summary = published_stats(job_dir)["tenant_failover_summary"]
+    assert (summary["cluster"], summary["cluster_name"]) == (STANDBY_CLUSTER, "ob_west")
+    assert [(row["tenant_id"], row["role_after"]) for row in summary["tenants"]] == [(t, "PRIMARY") for t in STANDBYS]
 
 
 def test_every_survey_question_sets_a_variable_of_the_role():

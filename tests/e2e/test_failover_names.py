@@ -1,5 +1,6 @@
-"""oceanbase.ocp.ocp_tenant_failover by name end to end: cluster_name and tenants[].name, resolved exactly through
-OCP's list endpoints before anything is sent, against the simulator through ansible-playbook.
+"""oceanbase.ocp.ocp_tenant_failover (cluster_name, tenants[].name) and ocp_failover_precheck (cluster_name,
+tenant_names) by name end to end, resolved exactly through OCP's list endpoints before anything is sent, against the
+simulator through ansible-playbook.
 
 Names that trap a fuzzy match: clusters obcluster_dr / obcluster_dr2, tenants t1 / t10, and a t1 in each cluster.
 """
@@ -146,3 +147,62 @@ def test_clusters_that_do_not_resolve(run_playbook, simulator, args, expected):
     assert_clean_output(run)
     assert expected in run.task("bad")["msg"]
     assert posts(simulator) == []
+
+
+# ----- oceanbase.ocp.ocp_failover_precheck by name
+
+PRECHECK = "oceanbase.ocp.ocp_failover_precheck"
+
+
+def precheck(title, **args):
+    return {"name": title, PRECHECK: args}
+
+
+def precheck_paths(simulator):
+    return [entry["path"] for entry in simulator.request_log()
+            if entry["method"] == "POST" and entry["path"].endswith("/failoverPreCheck")]
+
+
+def test_precheck_by_cluster_name_and_tenant_names(run_playbook, simulator):
+    run = run_playbook([precheck("by name", cluster_name="obcluster_dr", tenant_names=["t10", "t1"])], check=True)
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    result = run.task("by name")
+    assert result["changed"] is False and result["valid"] is True and result["cluster_id"] == DR
+    # in the order given, exactly t10 and t1 of obcluster_dr (not the t1 of obcluster_dr2)
+    assert [(p["tenant_id"], p["name"], p["cluster_id"], p["role"]) for p in result["prechecks"]] == [
+        (T10, "t10", DR, "STANDBY"), (T1, "t1", DR, "STANDBY")]
+    assert sorted(precheck_paths(simulator)) == sorted(
+        "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck" % (DR, tenant_id) for tenant_id in (T1, T10))
+
+
+def test_precheck_names_that_do_not_resolve_send_no_precheck(run_playbook, simulator):
+    run = run_playbook([precheck("bad names", cluster_id=DR, tenant_names=["t", "dup", "t1"])])
+    assert run.rc != 0
+    assert_clean_output(run)
+    message = run.task("bad names")["msg"]
+    assert message.startswith("Cannot tell which cluster or tenants are meant, nothing was sent to OCP: ")
+    assert "cluster 3000020 has no tenant named 't' (similar names: 't1', 't10')" in message
+    assert "the tenant name 'dup' is shared by 2 tenants of cluster 3000020 (ids 2000130, 2000131)" in message
+    assert precheck_paths(simulator) == []
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({"cluster_id": DR, "tenant_names": ["t1", "t1"]},
+     "Invalid input, nothing was sent to OCP: tenant_names lists these tenant names more than once: t1."),
+    ({"cluster_id": DR, "tenant_names": []}, "tenant_names must list at least one tenant name"),
+    ({"cluster_id": DR, "tenant_names": ["t1", ""]}, "tenant_names[1] is an empty name"),
+    ({"cluster_id": DR, "tenant_names": ["t1"], "tenant_ids": [T1]},
+     "parameters are mutually exclusive: tenant_id|tenant_ids|tenant_names"),
+    ({"cluster_id": DR}, "one of the following is required: tenant_id, tenant_ids, tenant_names"),
+    ({"tenant_names": ["t1"]}, "one of the following is required: cluster_id, cluster_name"),
+    ({"cluster_name": "twin", "tenant_names": ["t1"]},
+     "the cluster name 'twin' is shared by 2 clusters (ids 3000030, 3000031): give cluster_id instead"),
+    ({"cluster_name": "obcluster", "tenant_ids": [T1]}, "OCP has no cluster named 'obcluster'"),
+])
+def test_precheck_input_that_names_nothing_exactly(run_playbook, simulator, args, expected):
+    run = run_playbook([precheck("bad", **args)])
+    assert run.rc != 0
+    assert_clean_output(run)
+    assert expected in run.task("bad")["msg"]
+    assert precheck_paths(simulator) == []

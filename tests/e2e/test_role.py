@@ -177,7 +177,7 @@ def test_rerun_prechecks_every_tenant_and_is_idempotent(simulator, run_playbook,
     assert failover_posts(simulator) == []
     # Every tenant is prechecked again; OCP answers OBE26013 (not a standby), which does not stop the role.
     assert len(precheck_posts(simulator)) == 3
-    prechecks = second.task("Precheck every tenant")["prechecks"]
+    prechecks = second.task("Precheck every tenant given by id")["prechecks"]
     assert {(p["role"], p["errors"][0]["error_code"]) for p in prechecks} == {("PRIMARY", "OBE26013")}
     not_standby_lines = [line for line in second.task(REPORT)["msg"] if "OBE26013" in line]
     assert len(not_standby_lines) == 3
@@ -232,7 +232,7 @@ def test_rpo_guard_stops_a_lagging_standby_before_any_failover(simulator, run_pl
     assert [r["method"] for r in simulator.request_log()] == ["POST"] * 3, "three prechecks, nothing else"
     message = run.task("Stop before any failover when a precheck blocks it")["msg"]
     assert "Failover NOT started: 1 precheck finding(s) block it." in message
-    lags = {p["tenant_id"]: p["sync_lag_seconds"] for p in run.task("Precheck every tenant")["prechecks"]}
+    lags = {p["tenant_id"]: p["sync_lag_seconds"] for p in run.task("Precheck every tenant given by id")["prechecks"]}
     assert abs(lags[2000101] - 2.0) < 1 and abs(lags[2000103] - 3600.0) < 1, lags
     assert ("tenant 2000103 (app2_standby) error SYNC_LAG_TOO_HIGH: The standby lags %.3f s" % lags[2000103]) in message
     assert "above max_sync_lag_seconds 300" in message
@@ -257,7 +257,7 @@ def test_check_mode_prechecks_but_sends_no_failover(simulator, run_playbook, ocp
     assert run.rc == 0, run.output
     # Every tenant is prechecked (the failover module may precheck again, for role evidence: still read-only).
     assert {r["path"].split("/")[-2] for r in precheck_posts(simulator)} == {str(t) for t in STANDBYS}
-    assert [p["valid"] for p in run.task("Precheck every tenant")["prechecks"]] == [True] * 3
+    assert [p["valid"] for p in run.task("Precheck every tenant given by id")["prechecks"]] == [True] * 3
     assert failover_posts(simulator) == []
     assert {t["action"] for t in run.task(SUBMIT)["tenants"]} == {"would_fail_over"}
     assert run.status(WAIT) == "skipped"
@@ -318,7 +318,7 @@ def test_role_without_any_connection_fails_before_any_request(simulator, run_pla
 
     assert run.rc != 0
     assert_clean_output(run)
-    message = run.task("Precheck every tenant")["msg"]
+    message = run.task("Precheck every tenant given by id")["msg"]
     for place in ("ocp_api_url", "OCP_API_URL", "module_defaults for group/oceanbase.ocp.ocp"):
         assert place in message, message
     assert "nothing was sent to OCP" in message
@@ -331,7 +331,7 @@ def test_api_url_ending_in_api_v2_is_refused_before_any_request(simulator, run_p
 
     assert run.rc != 0
     assert_clean_output(run)
-    message = run.task("Precheck every tenant")["msg"]
+    message = run.task("Precheck every tenant given by id")["msg"]
     assert "api_url must not end in /api/v2" in message
     assert "give OCP's base URL, e.g. https://ocp.example.com:8080" in message
     assert simulator.request_log() == []
@@ -478,7 +478,7 @@ def test_rerun_goes_through_when_ocp_refuses_the_precheck_with_an_error_answer(s
     assert_clean_output(second)
     assert "changed=0" in second.stdout
     assert len(failover_posts(simulator)) == 1
-    prechecks = second.task("Precheck every tenant")["prechecks"]
+    prechecks = second.task("Precheck every tenant given by id")["prechecks"]
     assert {(p["role"], p["role_source"], p["errors"][0]["error_code"]) for p in prechecks} == {
         ("PRIMARY", "precheck", "OBE26013")}
 
@@ -490,8 +490,66 @@ def test_bad_role_input_is_rejected_before_anything_is_sent(simulator, run_playb
 
     assert run.rc != 0
     assert_clean_output(run)
-    assert "each tenant_id once" in run.output
+    assert "each by tenant_id or by name (exactly one of them) and each once" in run.output
     assert simulator.request_log() == []
+
+
+@pytest.mark.parametrize("overrides", [
+    {"tenant_failover_tenants": [{"tenant_id": 2000101, "name": "app0_standby"}]},
+    {"tenant_failover_tenants": [{"service_name": "SVC_X"}]},
+    {"tenant_failover_tenants": [{"name": "app0_standby"}, {"name": "app0_standby"}]},
+    {"tenant_failover_cluster_name": "ob_west"},
+    {"tenant_failover_cluster_id": None},
+], ids=["id-and-name", "neither", "name-twice", "cluster-id-and-name", "no-cluster"])
+def test_role_input_naming_nothing_exactly_is_rejected_before_anything_is_sent(simulator, run_playbook, ocp_env,
+                                                                               overrides):
+    run = run_playbook(playbook=PLAYBOOK, env=ocp_env, auth=None, extra_vars=role_vars(**overrides))
+
+    assert run.rc != 0
+    assert_clean_output(run)
+    assert "Nothing was sent to OCP. Set exactly one of tenant_failover_cluster_id and" in run.output
+    assert simulator.request_log() == []
+
+
+def test_role_by_cluster_name_and_tenant_names(simulator, run_playbook, ocp_env):
+    # Names and ids mixed: each kind is prechecked, then one batch of OCP ids is submitted, in the order given.
+    variables = role_vars(tenant_failover_cluster_id=None, tenant_failover_cluster_name="ob_west",
+                          tenant_failover_tenants=[{"name": "app2_standby", "service_name": "SVC_PAY"},
+                                                   {"tenant_id": 2000101}, {"name": "app1_standby"}])
+    run = run_playbook(playbook=PLAYBOOK, extra_vars=variables, env=ocp_env, auth=None)
+
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    [post] = failover_posts(simulator)
+    assert post["path"] == "/api/v2/ob/clusters/%d/tenants/failover" % STANDBY_CLUSTER
+    assert post["body"] == {"failoverTenantItemList": [
+        {"tenantId": 2000103, "serviceName": "SVC_PAY"}, {"tenantId": 2000101}, {"tenantId": 2000102}]}
+    assert [tenant_role(simulator, t) for t in STANDBYS] == ["PRIMARY"] * 3
+    by_name = run.task("Precheck every tenant given by name")
+    assert [(p["tenant_id"], p["name"]) for p in by_name["prechecks"]] == [
+        (2000103, "app2_standby"), (2000102, "app1_standby")]
+    summary = summary_of(run)
+    assert summary["cluster"] == STANDBY_CLUSTER and summary["cluster_name"] == "ob_west"
+    assert [(row["tenant_id"], row["name"], row["role_after"]) for row in summary["tenants"]] == [
+        (2000103, "app2_standby", "PRIMARY"), (2000101, "app0_standby", "PRIMARY"), (2000102, "app1_standby", "PRIMARY")]
+
+    # The rerun by name reads OCP's state afresh and submits nothing.
+    again = run_playbook(playbook=PLAYBOOK, extra_vars=variables, env=ocp_env, auth=None)
+    assert again.rc == 0, again.output
+    assert len(failover_posts(simulator)) == 1
+    assert {row["action"] for row in summary_of(again)["tenants"]} == {"already_primary"}
+
+
+def test_role_with_an_unknown_tenant_name_stops_before_any_precheck(simulator, run_playbook, ocp_env):
+    variables = role_vars(tenant_failover_cluster_id=None, tenant_failover_cluster_name="ob_west",
+                          tenant_failover_tenants=[{"name": "app"}])
+    run = run_playbook(playbook=PLAYBOOK, extra_vars=variables, env=ocp_env, auth=None)
+
+    assert run.rc != 0
+    assert_clean_output(run)
+    message = run.task("Precheck every tenant given by name")["msg"]
+    assert "cluster 3000020 has no tenant named 'app' (similar names: 'app0_standby', 'app1_standby'," in message
+    assert precheck_posts(simulator) == [] and failover_posts(simulator) == []
 
 
 def multi_cluster_scenario():

@@ -49,7 +49,7 @@ from ocp_simulator.scenario import SCENARIO_DIR
 PRECHECK = "oceanbase.ocp.ocp_failover_precheck"
 FAILOVER = "oceanbase.ocp.ocp_tenant_failover"
 ROLE = "oceanbase.ocp.precheck_then_failover"  # the playbook that runs the role oceanbase.ocp.tenant_failover
-ROLE_PRECHECK_TASK = "Precheck every tenant"
+ROLE_PRECHECK_TASK = "Precheck every tenant given by id"
 ROLE_BLOCKED_TASK = "Stop before any failover when a precheck blocks it"
 ROLE_SUBMIT_TASK = "Submit the failover in one batch"  # the role's first module run: wait: false
 ROLE_WAIT_TASK = "Wait for OCP's failover tasks"  # the role's second module run: attaches to the tasks and waits

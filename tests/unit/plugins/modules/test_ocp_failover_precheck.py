@@ -109,6 +109,7 @@ def test_single_tenant_shapes_the_ocp_result(stub):
     assert not outcome.failed
     assert outcome.result == {
         "changed": False,
+        "cluster_id": 3000010,
         "valid": False,
         "prechecks": [{
             "tenant_id": 2000025,
