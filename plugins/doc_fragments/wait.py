@@ -27,7 +27,8 @@ options:
   wait_sleep:
     description:
       - Seconds between the starts of two polls of the task status (a slow answer does not delay the next poll).
-      - When not set, polling starts after half a second and backs off to one second, so a finished task is
-        noticed within a second.
+      - When not set, polling starts half a second after the request and backs off to one second, so a finished
+        task is noticed within a second; after the first minute of a long wait (a big batch, whose every poll reads
+        the list of all its running tasks) it backs off further, to five seconds.
     type: float
 """

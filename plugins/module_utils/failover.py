@@ -15,6 +15,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import M
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
     FAILOVER_TASK_NAME,
     ROLE_PRIMARY,
+    ROLE_STANDBY,
     SOURCE_PRECHECK,
     RoleEvidence,
     role_from_precheck,
@@ -87,6 +88,41 @@ def validate_request(cluster_id, tenants, wait_timeout, wait_sleep):
     problems += seconds_problems("wait_timeout", wait_timeout)
     problems += seconds_problems("wait_sleep", wait_sleep)
     return problems
+
+
+def _as_id(value):
+    """An OCP id as an int (OCP's answers carry ints; a string of digits is taken too), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def roles_from_prechecks(prechecks, cluster_id):
+    """(tenant id -> RoleEvidence, problems): the roles the results of ocp_failover_precheck (its ``prechecks``)
+    prove, for RoleChangeRun's ``known_roles``. Entries without a role (none proved) are left out; an entry that is
+    not a precheck result of this cluster is a problem, so that no evidence is taken from the wrong tenant."""
+    known = {}
+    problems = []
+    for index, entry in enumerate(prechecks or []):
+        where = "prechecks[%d]" % index
+        tenant_id = _as_id(entry.get("tenant_id"))
+        if tenant_id is None:
+            problems.append("%s has no tenant_id (got %r): pass the prechecks of oceanbase.ocp.ocp_failover_precheck"
+                            % (where, entry.get("tenant_id")))
+            continue
+        entry_cluster = entry.get("cluster_id")
+        if entry_cluster is not None and _as_id(entry_cluster) != cluster_id:
+            problems.append("%s is a precheck of tenant %s in cluster %s, not in cluster %s: pass the prechecks of"
+                            " this cluster's tenants" % (where, tenant_id, entry_cluster, cluster_id))
+            continue
+        role = entry.get("role")
+        if role in (ROLE_PRIMARY, ROLE_STANDBY):
+            known[tenant_id] = RoleEvidence(role, SOURCE_PRECHECK)
+    return known, problems
 
 
 def failover_items(items):

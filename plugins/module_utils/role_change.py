@@ -116,9 +116,10 @@ class Operation:
         raise NotImplementedError
 
 
-def run_operation(operation, module, client, items, problems, cluster_id=None):
+def run_operation(operation, module, client, items, problems, cluster_id=None, known_roles=None):
     """A role-changing module's run(): fails the module on input ``problems`` before anything is sent, else runs
-    the operation with the module's options (ROLE_CHANGE_ARGUMENT_SPEC); (changed, result, diff) for run_module."""
+    the operation with the module's options (ROLE_CHANGE_ARGUMENT_SPEC); (changed, result, diff) for run_module.
+    ``known_roles``: see RoleChangeRun."""
     if problems:
         module.fail_json(msg="Invalid input, nothing was sent to OCP: %s" % "; ".join(problems))
     params = module.params
@@ -127,7 +128,7 @@ def run_operation(operation, module, client, items, problems, cluster_id=None):
         check_mode=module.check_mode,
         retry_failed_tasks=params["retry_failed_tasks"], return_subtasks=params["return_subtasks"],
         wait=params["wait"], wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"], warn=module.warn,
-        submit=params["submit"],
+        submit=params["submit"], known_roles=known_roles,
     ).run()
 
 
@@ -150,11 +151,17 @@ class Plan:
 
 
 class RoleChangeRun:
-    """One run of a role-changing module; see the module docstring."""
+    """One run of a role-changing module; see the module docstring.
+
+    ``known_roles`` (tenant id -> RoleEvidence) is evidence the caller gathered moments before, e.g. the failover
+    prechecks a role has just run: it stands in for the operation's evidence of last resort (resolve_unknown_roles)
+    for the tenants nothing read by the run decides, so they are not prechecked again. The tenant's role field and
+    its task history still come first.
+    """
 
     def __init__(self, operation, client, cluster_id, items, check_mode=False, retry_failed_tasks=False,
                  return_subtasks=True, wait=True, wait_timeout=1800, wait_sleep=None, warn=None,
-                 clock=time.monotonic, sleep=time.sleep, submit=True):
+                 clock=time.monotonic, sleep=time.sleep, submit=True, known_roles=None):
         self.op = operation
         self.client = client
         self.cluster_id = cluster_id
@@ -169,6 +176,7 @@ class RoleChangeRun:
         self.wait_timeout = wait_timeout
         self.wait_sleep = wait_sleep
         self.warn = warn or (lambda message: None)
+        self.known_roles = dict(known_roles or {})
         self.clock = clock
         self.sleep = sleep
         self.tenants = {}
@@ -178,6 +186,7 @@ class RoleChangeRun:
         self.roles_after = {}
         self.polls = 0
         self.request_sent = False
+        self.submitted_at = None          # clock() when this run's batch request was sent
         self.roles_reported = False
 
     # The run ----------------------------------------------------------------------------------------------------
@@ -294,8 +303,12 @@ class RoleChangeRun:
             plan = Plan(item, roles)
             plan.latest = latest
             self.plans.append(plan)
-            undecided.update(tenant_id for tenant_id, evidence in roles.items() if not evidence.known)
-        resolved = self.resolve_roles(undecided)
+            if not self.role_is_moot(latest):
+                undecided.update(tenant_id for tenant_id, evidence in roles.items() if not evidence.known)
+        given = dict((tenant_id, self.known_roles[tenant_id]) for tenant_id in undecided
+                     if tenant_id in self.known_roles and self.known_roles[tenant_id].known)
+        resolved = self.resolve_roles(undecided - set(given))
+        resolved.update(given)
         if resolved:
             for plan in self.plans:
                 for tenant_id in plan.roles:
@@ -312,6 +325,16 @@ class RoleChangeRun:
                 if plan.action in (self.op.action_submitted, ACTION_RETRIED):
                     plan.action = ACTION_NOT_SUBMITTED
             raise self.fail("Nothing was sent to OCP: %s" % " ".join(blockers))
+
+    def role_is_moot(self, latest):
+        """Whether decide() settles the item by its latest role-changing task alone, whatever the roles: a RUNNING
+        task (attach to it, or block on another operation's), or with submit=false any task of the operation
+        (follow it; a SUCCESSFUL one is evidence itself). Then no precheck is spent on the item's roles."""
+        if latest is None:
+            return False
+        if latest.get("status") == TASK_RUNNING:
+            return True
+        return not self.submit_enabled and latest.get("name") in self.op.task_names
 
     def resolve_roles(self, tenant_ids):
         """tenant id -> RoleEvidence from the operation's evidence of last resort (the failover precheck), asked in
@@ -391,7 +414,7 @@ class RoleChangeRun:
         pending = [plan for plan in self.plans if plan.action == self.op.action_submitted]
         if pending:
             self.request_sent = True
-            started = self.clock()
+            started = self.submitted_at = self.clock()
             try:
                 answer = normalize_tasks(self.op.submit(self.client, self.cluster_id, [plan.item for plan in pending]))
             except OcpApiError as error:
@@ -515,7 +538,9 @@ class RoleChangeRun:
                                 self.read_finished, self.wait_timeout, self.wait_sleep, clock=self.clock,
                                 sleep=self.sleep, on_round=self.notice_concurrent)
             try:
-                outcome = waiter.wait([plan.task for plan in followed])
+                # The schedule starts when the batch was sent: the first poll is due one interval after the POST,
+                # however long its answer (1000 tasks) took to read and normalise.
+                outcome = waiter.wait([plan.task for plan in followed], started=self.submitted_at)
             except OcpApiError as error:
                 raise self.fail("Waiting for the %s tasks failed: %s. The tasks keep running in OCP (%s); rerun to resume"
                                 " waiting, the run attaches to them." % (self.op.name, _sentence(error),

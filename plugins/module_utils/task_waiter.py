@@ -21,10 +21,14 @@ WAIT_ARGUMENT_SPEC = dict(
 )
 
 # The schedule when the user sets no interval: a short task is noticed quickly, a long one costs OCP one list
-# request a second at most.
+# request a second at most for the first minute, then one every five seconds at most. A long wait is a big batch
+# (a failover of 1000 tenants takes many minutes, and each poll reads a RUNNING list of about 1 MB), where a few
+# seconds more before the end is noticed matter less than 1 GB of answers (benchmarks/README.md).
 FIRST_POLL_INTERVAL = 0.5
 POLL_INTERVAL_GROWTH = 1.5
 MAX_ADAPTIVE_POLL_INTERVAL = 1.0
+LONG_WAIT_SECONDS = 60.0
+MAX_LONG_WAIT_POLL_INTERVAL = 5.0
 
 # HTTP answers that mean "OCP is there but cannot serve this right now": worth polling again. Transport errors
 # (no status at all, e.g. connection refused while OCP restarts) are transient too. Everything else, notably
@@ -43,20 +47,25 @@ def poll_intervals(fixed_interval=None):
         while True:
             yield fixed_interval
     interval = FIRST_POLL_INTERVAL
+    elapsed = 0.0
     while True:
         yield interval
-        interval = min(interval * POLL_INTERVAL_GROWTH, MAX_ADAPTIVE_POLL_INTERVAL)
+        elapsed += interval
+        ceiling = MAX_ADAPTIVE_POLL_INTERVAL if elapsed < LONG_WAIT_SECONDS else MAX_LONG_WAIT_POLL_INTERVAL
+        interval = min(interval * POLL_INTERVAL_GROWTH, ceiling)
 
 
 class PollSchedule:
     """Sleeps until the next poll is due, measured from the START of the previous poll, so time spent in a slow
     poll is not added to the interval (no drift): a task that finishes is seen within one interval."""
 
-    def __init__(self, interval=None, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, interval=None, clock=time.monotonic, sleep=time.sleep, started=None):
+        """``started``: the clock() time the schedule counts from (default now), e.g. when the tasks were
+        submitted, so the first poll is due one interval after that."""
         self._intervals = poll_intervals(interval)
         self._clock = clock
         self._sleep = sleep
-        self._last_start = clock()
+        self._last_start = clock() if started is None else started
 
     def next(self, deadline):
         """Sleep until the next poll (never past ``deadline``); returns False once the deadline has passed."""
@@ -101,12 +110,13 @@ class TaskWaiter:
         self.sleep = sleep
         self.on_round = on_round
 
-    def wait(self, tasks, deadline=None):
+    def wait(self, tasks, deadline=None, started=None):
         """Poll until every task in ``tasks`` (normalised) has finished or the deadline (default now + timeout)
-        passes. Raises OcpApiError at once for errors waiting cannot fix; tolerates transient ones."""
+        passes. ``started``: when the poll schedule starts (default now; see PollSchedule). Raises OcpApiError at
+        once for errors waiting cannot fix; tolerates transient ones."""
         latest = dict((task["id"], task) for task in tasks)
         deadline = self.clock() + self.timeout if deadline is None else deadline
-        schedule = PollSchedule(self.interval, self.clock, self.sleep)
+        schedule = PollSchedule(self.interval, self.clock, self.sleep, started)
         polls = 0
         last_error = None
         while True:

@@ -101,6 +101,21 @@ options:
         and to spare OCP one detail request per task.
     type: bool
     default: true
+  prechecks:
+    description:
+      - The results of M(oceanbase.ocp.ocp_failover_precheck) for these tenants, run moments before (its
+        RV(oceanbase.ocp.ocp_failover_precheck#module:prechecks)), as evidence of their roles.
+      - A tenant whose role neither OCP's C(tenantRole) field nor its latest role-changing task settles is then not
+        prechecked again by this module (see the notes on where roles come from); with fresh standbys of a big
+        batch, that spares one precheck per tenant before the request. The role C(oceanbase.ocp.tenant_failover)
+        passes its own prechecks this way.
+      - Only RV(oceanbase.ocp.ocp_failover_precheck#module:prechecks[].tenant_id),
+        RV(oceanbase.ocp.ocp_failover_precheck#module:prechecks[].cluster_id) and
+        RV(oceanbase.ocp.ocp_failover_precheck#module:prechecks[].role) are read; an entry for another cluster, or
+        without a tenant ID, fails the module before anything is sent. A precheck does not make a tenant pass; gating
+        on RV(oceanbase.ocp.ocp_failover_precheck#module:valid) is the caller's.
+    type: list
+    elements: dict
 notes:
   - B(Data loss.) A failover promotes a standby without its primary. Changes the primary committed but the standby
     had not yet received are lost, and the old primary must not take writes again. Use it when the primary is
@@ -113,7 +128,9 @@ notes:
     B(latest) role-changing task (V(tasks)); a successful C(Failover tenant) task makes it primary, a successful
     switchover task submitted for it makes it a standby again (a tenant failed over long ago may have been
     switched back since); else the failover precheck (V(precheck)), where OCP's error C(OBE26013) says the tenant is not
-    a standby. See docs/ocp-api.md in the collection.
+    a standby (the one given in O(prechecks), else one the module sends). A tenant with a running role-changing
+    task needs none of these, since the module attaches to the task (or stops, for another kind of task). See
+    docs/ocp-api.md in the collection.
   - B(Lost answers.) The failover request is sent once and never again in the same run. When its answer is lost
     (read timeout, connection dropped, an unreadable success answer) or OCP answers with a server error, the
     module does not know whether OCP started the failover. It then reads OCP's task list until the tasks appear
@@ -377,7 +394,7 @@ polls:
 """
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OcpModule, ocp_module_kwargs, run_module
-from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER, validate_request
+from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER, roles_from_prechecks, validate_request
 from ansible_collections.oceanbase.ocp.plugins.module_utils.names import resolve_cluster, resolve_tenants, tenant_item_problems
 from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import ROLE_CHANGE_ARGUMENT_SPEC, run_operation
 from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import id_problems, seconds_problems
@@ -397,6 +414,7 @@ ARGUMENT_SPEC = dict(
             service_name=dict(type="str"),
         ),
     ),
+    prechecks=dict(type="list", elements="dict"),
     **ROLE_CHANGE_ARGUMENT_SPEC
 )
 
@@ -417,7 +435,9 @@ def run(module, client):
     cluster_id, dummy = resolve_cluster(client, params["cluster_id"], params["cluster_name"])
     tenants = resolve_tenants(client, cluster_id, params["tenants"])
     problems = validate_request(cluster_id, tenants, params["wait_timeout"], params["wait_sleep"])
-    changed, result, diff = run_operation(FAILOVER, module, client, tenants, problems, cluster_id=cluster_id)
+    known_roles, precheck_problems = roles_from_prechecks(params["prechecks"], cluster_id)
+    changed, result, diff = run_operation(FAILOVER, module, client, tenants, problems + precheck_problems,
+                                          cluster_id=cluster_id, known_roles=known_roles)
     return changed, dict(result, cluster_id=cluster_id), diff
 
 

@@ -127,6 +127,41 @@ def test_first_run_fails_over_and_second_run_changes_nothing(run_playbook, simul
     assert [len(tasks_of(simulator, tenant)) for tenant in (OHAYO, SALES)] == [1, 1]
 
 
+def precheck_posts(simulator):
+    return [entry for entry in simulator.request_log()
+            if entry["method"] == "POST" and entry["path"].endswith("/failoverPreCheck")]
+
+
+def test_the_prechecks_of_the_precheck_module_are_the_evidence_of_roles(run_playbook, simulator, api_shape):
+    # OCP's documented shape gives no role for fresh standbys: the precheck just run proves them standbys.
+    run = run_playbook([
+        {"name": "precheck", "oceanbase.ocp.ocp_failover_precheck": {"cluster_id": STANDBY_CLUSTER,
+                                                                     "tenant_ids": [OHAYO, SALES]},
+         "register": "precheck"},
+        failover("failover", [OHAYO, SALES], prechecks="{{ precheck.prechecks }}", return_subtasks=False),
+    ])
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    result = run.task("failover")
+    assert [(t["action"], t["role_before"], t["role_source"]) for t in result["tenants"]] == [
+        ("failed_over", "STANDBY", expected_source(api_shape, "precheck"))] * 2
+    assert sorted(entry["path"] for entry in precheck_posts(simulator)) == sorted(
+        "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck" % (STANDBY_CLUSTER, t) for t in (OHAYO, SALES))
+    assert len(failover_posts(simulator)) == 1
+    assert all("subtasks" not in task for task in result["tasks"])
+
+
+def test_prechecks_of_another_cluster_are_refused_before_anything_is_sent(run_playbook, simulator):
+    run = run_playbook([failover("failover", [OHAYO], prechecks=[
+        {"tenant_id": OHAYO, "cluster_id": STANDBY_CLUSTER + 1, "role": "STANDBY"}])])
+    assert run.rc != 0
+    assert_clean_output(run)
+    assert run.task("failover")["msg"] == (
+        "Invalid input, nothing was sent to OCP: prechecks[0] is a precheck of tenant %d in cluster %d, not in"
+        " cluster %d: pass the prechecks of this cluster's tenants" % (OHAYO, STANDBY_CLUSTER + 1, STANDBY_CLUSTER))
+    assert simulator.request_log() == []
+
+
 def test_check_mode_sends_nothing_and_diff_shows_roles(run_playbook, simulator):
     run = run_playbook([failover("preview", [OHAYO, ALREADY_PRIMARY])], check=True, diff=True)
     assert run.rc == 0, run.output

@@ -9,7 +9,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApiError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import FAILOVER, failover_items, validate_request
+from ansible_collections.oceanbase.ocp.plugins.module_utils.failover import (
+    FAILOVER,
+    failover_items,
+    roles_from_prechecks,
+    validate_request,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import Plan
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import SOURCE_PRECHECK, RoleEvidence
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import CLUSTER_ID, FakeOcp, api_error
@@ -141,3 +146,36 @@ class TestResolveUnknownRoles:
         resolved = FAILOVER.resolve_unknown_roles(ocp, CLUSTER_ID, list(range(1, 61)))
         assert [resolved[tenant_id].role for tenant_id in range(1, 61)] == [
             "PRIMARY" if tenant_id % 3 == 0 else "STANDBY" for tenant_id in range(1, 61)]
+
+
+class TestRolesFromPrechecks:
+    """The results of ocp_failover_precheck as role evidence for the engine (its known_roles)."""
+
+    def test_roles_the_prechecks_prove(self):
+        known, problems = roles_from_prechecks([
+            {"tenant_id": 1, "cluster_id": CLUSTER_ID, "role": "STANDBY", "valid": True},
+            {"tenant_id": 2, "cluster_id": CLUSTER_ID, "role": "PRIMARY", "valid": False},
+            {"tenant_id": "3", "cluster_id": str(CLUSTER_ID), "role": "STANDBY"},  # ids as digits
+            {"tenant_id": 4, "role": None},  # proves nothing: left to the module's own precheck
+        ], CLUSTER_ID)
+        assert problems == []
+        assert dict((tenant_id, (evidence.role, evidence.source)) for tenant_id, evidence in known.items()) == {
+            1: ("STANDBY", "precheck"), 2: ("PRIMARY", "precheck"), 3: ("STANDBY", "precheck")}
+
+    def test_none_given(self):
+        assert roles_from_prechecks(None, CLUSTER_ID) == ({}, [])
+        assert roles_from_prechecks([], CLUSTER_ID) == ({}, [])
+
+    def test_entries_that_are_not_this_clusters_prechecks_are_problems(self):
+        known, problems = roles_from_prechecks([
+            {"tenant_id": 1, "cluster_id": CLUSTER_ID + 1, "role": "STANDBY"},
+            {"name": "orders", "role": "STANDBY"},
+            {"tenant_id": True, "role": "STANDBY"},
+        ], CLUSTER_ID)
+        assert known == {}
+        assert problems == [
+            "prechecks[0] is a precheck of tenant 1 in cluster %d, not in cluster %d: pass the prechecks of this"
+            " cluster's tenants" % (CLUSTER_ID + 1, CLUSTER_ID),
+            "prechecks[1] has no tenant_id (got None): pass the prechecks of oceanbase.ocp.ocp_failover_precheck",
+            "prechecks[2] has no tenant_id (got True): pass the prechecks of oceanbase.ocp.ocp_failover_precheck",
+        ]

@@ -20,6 +20,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.role_change import (
     SERVER_ERROR_FOLLOW_SECONDS,
     RoleChangeRun,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import SOURCE_PRECHECK, RoleEvidence
 from ansible_collections.oceanbase.ocp.tests.unit.plugins.doubles import (
     CLUSTER_ID,
     FAILOVER_GRAPH_ORDER,
@@ -188,6 +189,47 @@ class TestPlan:
         assert (entry["action"], entry["task_id"], entry["task_status"], entry["role_after"]) == (
             "attached_to_running_task", running, "SUCCESSFUL", "PRIMARY")
         assert outcome.changed is True
+
+    def test_a_tenant_with_a_running_task_is_not_prechecked(self):
+        # Its running task settles what the run does (attach, or block): no precheck is spent on its role.
+        ocp = FakeOcp(FakeClock(), **FORMS["documented"])
+        standbys(ocp, 1, 2)
+        running = ocp.add_task(1, seconds=3.0)
+        outcome = run(ocp, 1, 2)
+        assert [call.args for call in ocp.calls_to("failover_precheck")] == [(CLUSTER_ID, 2)]
+        assert (outcome.entry(1)["action"], outcome.entry(1)["task_id"]) == ("attached_to_running_task", running)
+        assert (outcome.entry(1)["role_before"], outcome.entry(1)["role_after"]) == (None, "PRIMARY")
+        assert ocp.submissions() == [[{"tenantId": 2}]]
+
+    def test_a_wait_that_only_follows_prechecks_nothing(self):
+        # submit=false after a submission with wait=false (the role's wait): every tenant has its task.
+        ocp = FakeOcp(FakeClock(), **FORMS["documented"])
+        standbys(ocp, 1, 2)
+        run(ocp, 1, 2, wait=False, known_roles={})
+        prechecks_before = len(ocp.calls_to("failover_precheck"))
+        outcome = run(ocp, 1, 2, submit=False)
+        assert len(ocp.calls_to("failover_precheck")) == prechecks_before
+        assert [entry["task_status"] for entry in outcome.tenants] == ["SUCCESSFUL"] * 2
+        assert len(ocp.submissions()) == 1
+
+    def test_known_roles_stand_in_for_the_precheck(self):
+        ocp = FakeOcp(FakeClock(), **FORMS["documented"])
+        standbys(ocp, 1, 2)
+        ocp.add_tenant(3, role="PRIMARY")
+        known = {1: RoleEvidence("STANDBY", SOURCE_PRECHECK), 3: RoleEvidence("PRIMARY", SOURCE_PRECHECK)}
+        outcome = run(ocp, 1, 2, 3, known_roles=known)
+        # 2 had no given evidence: the engine prechecks it itself
+        assert [call.args for call in ocp.calls_to("failover_precheck")] == [(CLUSTER_ID, 2)]
+        assert ocp.submissions() == [[{"tenantId": 1}, {"tenantId": 2}]]
+        assert [(entry["action"], entry["role_source"]) for entry in outcome.tenants] == [
+            ("failed_over", "precheck"), ("failed_over", "precheck"), ("already_primary", "precheck")]
+
+    def test_the_task_history_wins_over_known_roles(self):
+        ocp = FakeOcp(FakeClock(), **FORMS["documented"])
+        make_primary(ocp, 1)  # its SUCCESSFUL failover task says PRIMARY
+        outcome = run(ocp, 1, known_roles={1: RoleEvidence("STANDBY", SOURCE_PRECHECK)})
+        assert ocp.writes() == []
+        assert (outcome.entry(1)["action"], outcome.entry(1)["role_source"]) == ("already_primary", "tasks")
 
     def test_a_running_task_of_another_operation_blocks_the_whole_run(self, ocp):
         ocp.add_tenant(1, role="PRIMARY")

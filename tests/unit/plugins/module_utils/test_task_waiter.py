@@ -12,7 +12,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpApi
 from ansible_collections.oceanbase.ocp.plugins.module_utils.ocp_task import normalize_task, normalize_tasks
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_waiter import (
     FIRST_POLL_INTERVAL,
+    LONG_WAIT_SECONDS,
     MAX_ADAPTIVE_POLL_INTERVAL,
+    MAX_LONG_WAIT_POLL_INTERVAL,
     WAIT_ARGUMENT_SPEC,
     PollSchedule,
     TaskWaiter,
@@ -33,6 +35,17 @@ class TestPollIntervals:
         intervals = poll_intervals()
         assert [next(intervals) for dummy in range(5)] == [FIRST_POLL_INTERVAL, 0.75, 1.0, 1.0, 1.0]
         assert MAX_ADAPTIVE_POLL_INTERVAL == 1.0
+
+    def test_after_a_minute_the_adaptive_intervals_back_off_to_five_seconds(self):
+        intervals = poll_intervals()
+        seen = [next(intervals) for dummy in range(80)]
+        elapsed = 0.0
+        for interval in seen:
+            assert interval <= (MAX_ADAPTIVE_POLL_INTERVAL if elapsed < LONG_WAIT_SECONDS else MAX_LONG_WAIT_POLL_INTERVAL)
+            elapsed += interval
+        assert seen[:5] == [FIRST_POLL_INTERVAL, 0.75, 1.0, 1.0, 1.0]
+        assert seen[-1] == MAX_LONG_WAIT_POLL_INTERVAL == 5.0
+        assert max(seen[:55]) == 1.0  # the first minute
 
     def test_a_fixed_interval(self):
         intervals = poll_intervals(3.0)
@@ -81,6 +94,15 @@ class TestPollSchedule:
         clock = FakeClock()
         schedule = PollSchedule(None, clock, clock.sleep)
         assert self.starts(clock, schedule, 1000.0, 0.0, 5) == pytest.approx([0.5, 1.25, 2.25, 3.25, 4.25])
+
+    def test_a_schedule_started_earlier_counts_from_then(self):
+        # The engine starts it when the batch was sent: reading a big answer does not delay the first poll.
+        clock = FakeClock(100.0)
+        schedule = PollSchedule(None, clock, clock.sleep, started=99.8)
+        assert self.starts(clock, schedule, 1000.0, 0.0, 2) == pytest.approx([100.3, 101.05])
+        late = PollSchedule(None, clock, clock.sleep, started=clock.now - 2.0)
+        before = clock.now
+        assert late.next(1000.0) is True and clock.now == before  # due already: no sleep
 
     def test_never_sleeps_past_the_deadline_and_stops_there(self):
         clock = FakeClock()
