@@ -59,6 +59,8 @@ ACTION_WOULD_RETRY = "would_retry_failed_task"
 # When the plan stops the run before anything is sent: the item that stopped it, and the others left unsent.
 ACTION_BLOCKED = "blocked"
 ACTION_NOT_SUBMITTED = "not_submitted"
+# The request was sent, its answer lost, and no task appeared in time: OCP may or may not have started it.
+ACTION_OUTCOME_UNKNOWN = "outcome_unknown"
 
 # The options of every role-changing module besides cluster_id and its list (each module documents them).
 ROLE_CHANGE_ARGUMENT_SPEC = dict(
@@ -482,6 +484,8 @@ class RoleChangeRun:
             attached = [plan for plan in pending if plan.task is not None]
             if attached:
                 message += " Tasks found for the other tenants: %s." % describe_plans(attached)
+            for plan in waiting:
+                plan.action = ACTION_OUTCOME_UNKNOWN
             raise self.fail(message, error)
 
     def attach(self, plans, tasks_by_tenant):
@@ -749,8 +753,10 @@ class RoleChangeRun:
         return any(self.action_of(plan) in changing for plan in self.plans)
 
     def submitted_anything(self):
-        return any(plan.task is not None and plan.action in (self.op.action_submitted, ACTION_RETRIED)
-                   for plan in self.plans)
+        """Whether this run may have changed something in OCP: a task it submitted or retried, or a request whose
+        outcome is unknown (reported as changed, since OCP may have acted on it)."""
+        return any((plan.task is not None and plan.action in (self.op.action_submitted, ACTION_RETRIED))
+                   or plan.action == ACTION_OUTCOME_UNKNOWN for plan in self.plans)
 
     def diff(self):
         before, after = [], []

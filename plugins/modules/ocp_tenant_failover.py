@@ -270,6 +270,9 @@ tenants:
         - When the module fails before sending anything because of a tenant's state (a half-done failover without
           O(retry_failed_tasks), a running task of another operation), that tenant is V(blocked) and the tenants
           that would have been submitted are V(not_submitted).
+        - V(outcome_unknown) when the module fails because the answer to the failover request was lost and no task
+          appeared in OCP's task list within O(wait_timeout); OCP may or may not have started the failover (the
+          module reports C(changed=true)). Look in OCP before anything else; a rerun reads OCP's state afresh.
       type: str
       returned: always
       sample: failed_over

@@ -196,6 +196,9 @@ pairs:
         - V(blocked) - this pair stopped the run before anything was sent (a half-done task without
           O(retry_failed_tasks), a running task of another operation); the pairs that would have been submitted
           are V(not_submitted).
+        - V(outcome_unknown) - the answer to the switchover request was lost and no task appeared in OCP's task
+          list within O(wait_timeout); OCP may or may not have started it (C(changed=true)). Look in OCP before
+          anything else; a rerun reads OCP's state afresh.
       type: str
       returned: always
       sample: switched_over

@@ -384,6 +384,9 @@ class TestSubmitOnce:
         assert failure.message.endswith("A rerun reads OCP's state afresh and attaches to any task that has appeared.")
         assert failure.error.response_lost is True
         assert [entry["task_id"] for entry in failure.tenants] == [None, None]
+        # what the result says of them: not "failed_over", which would claim what nobody knows
+        assert [entry["action"] for entry in failure.tenants] == ["outcome_unknown"] * 2
+        assert failure.changed is True  # OCP may have acted on the request
 
     def test_a_server_error_is_followed_briefly(self, ocp):
         standbys(ocp, 1)
