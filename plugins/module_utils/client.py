@@ -77,6 +77,7 @@ SUBTASK_LOG_TIMEOUT = 5.0
 
 # The OCP API paths, in one place (docs/ocp-api.md, "Endpoints at a glance").
 PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck"
+BATCH_PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/failoverPreCheck"
 FAILOVER_PATH = "/api/v2/ob/clusters/%d/tenants/failover"
 TENANT_PATH = "/api/v2/ob/clusters/%d/tenants/%d"
 TASK_PATH = "/api/v2/tasks/instances/%d"
@@ -223,6 +224,21 @@ class OcpClient:
         path = PRECHECK_PATH % (cluster_id, tenant_id)
         data, answered_at = self._request("POST", path, session=self._retrying)
         return self._expect_dict("POST", path, data), answered_at
+
+    def batch_failover_precheck_answer(self, cluster_id):
+        """(raw ObTenantPreCheckResults, server time of the answer or None) of the batch failover precheck of a
+        cluster (no body). Documented: ``data`` is one ObTenantPreCheckResult. How several tenants are reported is
+        not documented (docs/ocp-api.md, BFP): a list in ``data.contents`` (or ``data`` itself) is taken as one
+        result per tenant too. Retried: the precheck changes nothing."""
+        path = BATCH_PRECHECK_PATH % cluster_id
+        data, answered_at = self._request("POST", path, session=self._retrying)
+        if isinstance(data, dict) and isinstance(data.get("contents"), list):
+            data = data["contents"]
+        if isinstance(data, list):
+            return [entry for entry in data if isinstance(entry, dict)], answered_at
+        if data is None:
+            return [], answered_at
+        return [self._expect_dict("POST", path, data)], answered_at
 
     def failover(self, cluster_id, items):
         """Submit a batch failover; ``items`` are ``{"tenantId": int, "serviceName": str}`` (serviceName optional).

@@ -354,3 +354,48 @@ def test_obe26013_in_either_form_reports_the_role_without_failing(scenario, simu
     assert [error["error_code"] for error in primary["errors"]] == ["OBE26013"]
     statuses = sorted(r["status"] for r in precheck_posts(simulator))
     assert statuses == ([200, 200] if form == "check_result" else [200, 400])
+
+
+# ----- batch: true, OCP's batch failover precheck first
+
+BATCH_PRECHECK_PATH = "/api/v2/ob/clusters/%d/tenants/failoverPreCheck" % STANDBY_CLUSTER
+ASKED = [PRIMARY_REACHABLE, VALID, WARNING_ONLY, ALREADY_PRIMARY]
+
+
+def without_lag(prechecks):
+    """The prechecks without what moves with the clock (a standby's syncScn follows it a few seconds behind)."""
+    return [dict((key, value) for key, value in entry.items() if key not in ("sync_lag_seconds", "sync_scn"))
+            for entry in prechecks]
+
+
+@pytest.mark.parametrize("answer", ["single", "list"], ids=["documented-one-result", "assumed-list"])
+def test_batch_asks_the_batch_endpoint_then_the_rest_one_by_one(run_playbook, simulator, answer):
+    simulator.state.patch_options({"batch_precheck_answer": answer})
+    run = run_playbook([precheck("one by one", tenant_ids=ASKED), precheck("batch", tenant_ids=ASKED, batch=True)])
+    assert run.rc == 0, run.output
+    assert_clean_output(run)
+    one_by_one, batch = run.task("one by one"), run.task("batch")
+    # the same results, in the order asked, whichever way they were read
+    assert without_lag(batch["prechecks"]) == without_lag(one_by_one["prechecks"])
+    assert [entry["tenant_id"] for entry in batch["prechecks"]] == ASKED
+    assert (batch["valid"], one_by_one["valid"]) == (False, False)
+    assert "batch_prechecked" not in one_by_one
+    posts = [entry["path"] for entry in precheck_posts(simulator)][len(ASKED):]  # the batch task's requests
+    assert posts[0] == BATCH_PRECHECK_PATH and posts.count(BATCH_PRECHECK_PATH) == 1
+    if answer == "single":  # as documented: one tenant's result (the cluster's first standby), the rest on their own
+        assert batch["batch_prechecked"] == [VALID]
+        assert sorted(posts[1:]) == sorted("/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck" % (STANDBY_CLUSTER, t)
+                                           for t in ASKED if t != VALID)
+    else:  # every standby listed: only the tenant that is not a standby is prechecked on its own
+        assert batch["batch_prechecked"] == [PRIMARY_REACHABLE, VALID, WARNING_ONLY]
+        assert posts[1:] == ["/api/v2/ob/clusters/%d/tenants/%d/failoverPreCheck" % (STANDBY_CLUSTER, ALREADY_PRIMARY)]
+
+
+def test_batch_falls_back_to_one_by_one_when_the_endpoint_fails(run_playbook, simulator):
+    simulator.add_fault(method="POST", path=BATCH_PRECHECK_PATH, action="status", status=404)
+    run = run_playbook([precheck("batch", tenant_ids=[VALID, WARNING_ONLY], batch=True)])
+    assert run.rc == 0, run.output
+    result = run.task("batch")
+    assert result["batch_prechecked"] == [] and result["valid"] is True
+    assert "every tenant is prechecked on its own" in run.output
+    assert len(precheck_posts(simulator)) == 3

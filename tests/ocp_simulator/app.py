@@ -187,6 +187,14 @@ def create_app(backend):
         answered_at, result = backend.model.failover_precheck(cluster_id, tenant_id)
         return ok(result, answered_at)
 
+    @app.post("/api/v2/ob/clusters/<cluster_id>/tenants/failoverPreCheck")
+    def batch_failover_precheck(cluster_id):
+        cluster_id = _path_id(cluster_id, "id")
+        backend.model.get_cluster(cluster_id)
+        time.sleep(backend.model.timing["precheck_seconds"])  # one precheck round for the whole cluster
+        answered_at, result = backend.model.batch_failover_precheck(cluster_id)
+        return ok(result, answered_at)
+
     @app.post("/api/v2/ob/clusters/<cluster_id>/tenants/failover")
     def failover(cluster_id):
         cluster_id = _path_id(cluster_id, "id")

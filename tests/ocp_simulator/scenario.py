@@ -28,8 +28,13 @@ DEFAULT_OPTIONS = {
     # ASSUMED: OCP refuses (409) a role change of a tenant that already has one running. false models an OCP that
     # does not guard, so that two racing jobs both get their task (the collection must notice, not prevent, that).
     "refuse_running_task": True,
+    # The batch failover precheck (POST .../tenants/failoverPreCheck, no body) is documented to answer one
+    # ObTenantPreCheckResult: single answers that of the cluster's first standby tenant. list is an ASSUMED
+    # multi-tenant form, {"contents": [one per standby tenant]}, which no document shows.
+    "batch_precheck_answer": "single",
 }
 OPTION_CHOICES = {
+    "batch_precheck_answer": ("single", "list"),
     "task_shape": ("nested", "flat"),
     "precheck_role_error": ("check_result", "http_error"),
     "role_change_at": ("subtask", "task_success"),

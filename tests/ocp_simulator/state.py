@@ -399,6 +399,22 @@ class State:
                 "valid": all(result["warning"] for result in results),
             }
 
+    def batch_failover_precheck(self, cluster_id):
+        """(answer time, data) of the batch failover precheck of a cluster: one ObTenantPreCheckResult (documented:
+        of its first standby tenant, or its first tenant when it has no standby), or with
+        options.batch_precheck_answer: list (ASSUMED) {"contents": [one per standby tenant]}."""
+        with self.lock:
+            self.cluster(cluster_id)
+            tenants = sorted((tenant for tenant in self.tenants.values() if tenant["clusterId"] == cluster_id),
+                             key=lambda tenant: tenant["id"])
+            standbys = [tenant for tenant in tenants if tenant[TENANT_ROLE_FIELD] == "STANDBY"]
+        answers = [self.failover_precheck(cluster_id, tenant["id"]) for tenant in (standbys or tenants)]
+        if not answers:
+            return self.refresh(), None
+        if self.options["batch_precheck_answer"] == "list":
+            return answers[-1][0], {"contents": [result for dummy, result in answers]}
+        return answers[0]
+
     def switchover_precheck(self, cluster_id, tenant_id, standby_tenant_id):
         """(answer time, SwitchoverPreCheckResult): the primary's identity, the standby's ObTenantPreCheckResult."""
         with self.lock:
