@@ -492,24 +492,36 @@ def test_bad_role_input_is_rejected_before_anything_is_sent(simulator, run_playb
 
     assert run.rc != 0
     assert_clean_output(run)
-    assert "each by tenant_id or by name (exactly one of them) and each once" in run.output
+    assert "Invalid role input, nothing was sent to OCP: tenant_failover_tenants lists tenant_id 2000101 more than" \
+        " once: list each once." in run.output
     assert simulator.request_log() == []
 
 
-@pytest.mark.parametrize("overrides", [
-    {"tenant_failover_tenants": [{"tenant_id": 2000101, "name": "app0_standby"}]},
-    {"tenant_failover_tenants": [{"service_name": "SVC_X"}]},
-    {"tenant_failover_tenants": [{"name": "app0_standby"}, {"name": "app0_standby"}]},
-    {"tenant_failover_cluster_name": "ob_west"},
-    {"tenant_failover_cluster_id": None},
-], ids=["id-and-name", "neither", "name-twice", "cluster-id-and-name", "no-cluster"])
+@pytest.mark.parametrize("overrides, problem", [
+    ({"tenant_failover_tenants": [{"tenant_id": 2000101, "name": "app0_standby"}]},
+     "tenant_failover_tenants[0] gives both tenant_id (2000101) and name (app0_standby): give exactly one"),
+    ({"tenant_failover_tenants": [{"tenant_id": 2000101}, {"service_name": "SVC_X"}]},
+     "tenant_failover_tenants[1] gives neither tenant_id nor name: give exactly one"),
+    ({"tenant_failover_tenants": [{"name": "app0_standby"}, {"name": "app0_standby"}]},
+     "tenant_failover_tenants lists name app0_standby more than once: list each once"),
+    ({"tenant_failover_cluster_name": "ob_west"},
+     "set exactly one of tenant_failover_cluster_id and tenant_failover_cluster_name (got cluster_id 3000020,"
+     " cluster_name ob_west)"),
+    ({"tenant_failover_cluster_id": None},
+     "set exactly one of tenant_failover_cluster_id and tenant_failover_cluster_name (got cluster_id unset,"
+     " cluster_name unset)"),
+    ({"tenant_failover_tenants": [], "tenant_failover_wait_timeout": 0},
+     "tenant_failover_tenants must list at least one tenant; tenant_failover_wait_timeout must be positive, in"
+     " seconds (got 0)"),
+], ids=["id-and-name", "neither", "name-twice", "cluster-id-and-name", "no-cluster", "empty-and-no-wait"])
 def test_role_input_naming_nothing_exactly_is_rejected_before_anything_is_sent(simulator, run_playbook, ocp_env,
-                                                                               overrides):
+                                                                               overrides, problem):
     run = run_playbook(playbook=PLAYBOOK, env=ocp_env, auth=None, extra_vars=role_vars(**overrides))
 
     assert run.rc != 0
     assert_clean_output(run)
-    assert "Nothing was sent to OCP. Set exactly one of tenant_failover_cluster_id and" in run.output
+    assert "Invalid role input, nothing was sent to OCP: " in run.output
+    assert problem in run.output
     assert simulator.request_log() == []
 
 
