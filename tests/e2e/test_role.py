@@ -247,7 +247,7 @@ def test_the_removed_sync_latency_variable_is_refused_naming_its_successor(simul
 
     assert run.rc != 0
     assert_clean_output(run)
-    message = run.task("Refuse the removed tenant_failover_max_sync_latency")["msg"]
+    message = run.task("Check the role's input before anything is sent to OCP")["msg"]
     assert "tenant_failover_max_sync_latency is no longer supported" in message
     assert "Set tenant_failover_max_sync_lag_seconds instead" in message
     assert simulator.request_log() == []
