@@ -192,6 +192,29 @@ EXAMPLES = r"""
             service_name: SERVICE_TRADE
           - name: settlement_dr
 
+- name: Precheck a big batch, then fail over what passed, with the prechecks as evidence of the roles
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/oceanbase.ocp.ocp:
+      api_url: https://ocp.example.com:8080
+  vars:
+    dr_tenants: [{tenant_id: 2000025}, {tenant_id: 2000026}, {tenant_id: 2000027}]
+  tasks:
+    - name: Precheck the standby tenants, stopping with the reasons if any may not fail over
+      oceanbase.ocp.ocp_failover_precheck:
+        cluster_id: 3000010
+        tenant_ids: "{{ dr_tenants | map(attribute='tenant_id') }}"
+        fail_on_invalid: true
+      register: precheck
+
+    - name: Fail them over without prechecking them again, and keep the result small
+      oceanbase.ocp.ocp_tenant_failover:
+        cluster_id: 3000010
+        tenants: "{{ dr_tenants }}"
+        prechecks: "{{ precheck.prechecks }}"
+        return_subtasks: false
+
 - name: Preview, submit without waiting, and wait later
   hosts: localhost
   gather_facts: false
