@@ -22,6 +22,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tenant_role import (
     role_from_precheck_error,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import (
+    as_int,
     duplicate_problems,
     id_problems,
     seconds_problems,
@@ -90,17 +91,6 @@ def validate_request(cluster_id, tenants, wait_timeout, wait_sleep):
     return problems
 
 
-def _as_id(value):
-    """An OCP id as an int (OCP's answers carry ints; a string of digits is taken too), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
 def roles_from_prechecks(prechecks, cluster_id):
     """(tenant id -> RoleEvidence, problems): the roles the results of ocp_failover_precheck (its ``prechecks``)
     prove, for RoleChangeRun's ``known_roles``. Entries without a role (none proved) are left out; an entry that is
@@ -109,13 +99,13 @@ def roles_from_prechecks(prechecks, cluster_id):
     problems = []
     for index, entry in enumerate(prechecks or []):
         where = "prechecks[%d]" % index
-        tenant_id = _as_id(entry.get("tenant_id"))
+        tenant_id = as_int(entry.get("tenant_id"))
         if tenant_id is None:
             problems.append("%s has no tenant_id (got %r): pass the prechecks of oceanbase.ocp.ocp_failover_precheck"
                             % (where, entry.get("tenant_id")))
             continue
         entry_cluster = entry.get("cluster_id")
-        if entry_cluster is not None and _as_id(entry_cluster) != cluster_id:
+        if entry_cluster is not None and as_int(entry_cluster) != cluster_id:
             problems.append("%s is a precheck of tenant %s in cluster %s, not in cluster %s: pass the prechecks of"
                             " this cluster's tenants" % (where, tenant_id, entry_cluster, cluster_id))
             continue

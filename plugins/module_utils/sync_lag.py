@@ -12,6 +12,8 @@ client.server_time) minus ``syncScn`` / 1e9. A missing or implausible ``syncScn`
 
 from __future__ import absolute_import, division, print_function
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.validation import as_int
+
 SCN_UNITS_PER_SECOND = 10 ** 9
 # A plausible SCN falls between 2000-01-01 and an hour after the server time (OceanBase's and OCP's clocks may
 # disagree a little). Anything else (0, OceanBase's SCN_MAX, a latency in other units) is not a position in time.
@@ -21,13 +23,7 @@ MAX_SCN_AHEAD_SECONDS = 3600
 
 def scn_value(raw):
     """OCP's syncScn as an int (a JSON number, or a string of digits as some builds send Java longs), else None."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
+    return as_int(raw)
 
 
 def sync_lag_seconds(sync_scn, answered_at):

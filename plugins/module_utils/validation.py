@@ -1,11 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, oceanbase.ocp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Checks of module input that AnsibleModule's own type checks let through; each returns a list of messages."""
+"""Checks of module input that AnsibleModule's own type checks let through; each returns a list of messages. And
+as_int, the integer a value from OCP's JSON or from a module argument stands for."""
 
 from __future__ import absolute_import, division, print_function
 
 import math
+
+
+def as_int(value):
+    """``value`` as an int: a JSON number, or a string of digits (some OCP builds send Java longs as strings), else
+    None. YAML's and JSON's true is an int to Python, never a number here."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 def id_problems(name, values):
